@@ -1,0 +1,111 @@
+# iou: io_uring file copy/sync tools. Plain GNU make; see README.md.
+# Every folder tools/NAME becomes build/bin/NAME; every tests/unit/test_*.c a
+# cmocka test program; libcommon/*.c the shared library all of them link.
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+MANDIR	?= $(PREFIX)/share/man
+BUILD	?= build
+CC	?= cc
+PKG_CONFIG ?= pkg-config
+
+CFLAGS	?= -O2 -g
+WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	    -Wno-unused-parameter
+# CI (and anyone who sets WERROR=1) treats every warning as an error.
+ifneq ($(CI)$(WERROR),)
+WARNINGS += -Werror
+endif
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags liburing libattr 2>/dev/null)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs liburing libattr 2>/dev/null)
+override CFLAGS += -std=c11 $(WARNINGS) -MMD -MP $(DEPS_CFLAGS) $(SANITIZE)
+override CPPFLAGS += -Iinclude -D_GNU_SOURCE
+override LDFLAGS += $(SANITIZE)
+LDLIBS	+= $(DEPS_LIBS) -lpthread
+
+TOOLS	:= $(notdir $(wildcard tools/*))
+BINS	:= $(TOOLS:%=$(BUILD)/bin/%)
+LIB_SRC	:= $(wildcard libcommon/*.c)
+LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+LIB	:= $(BUILD)/lib/libcommon.a
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+MANPAGES := $(wildcard man/*.[1-8])
+
+.PHONY: all deps check check-unit check-e2e check-man lint format demo bench asan install clean
+all: $(BINS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+# A tool is every .c in its folder; its private headers live beside them.
+# (Pattern-rule prerequisites replace a bare %, so the objects come from a call.)
+tool_all_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/$(1)/*.c))
+.SECONDEXPANSION:
+$(BUILD)/bin/%: $$(call tool_all_objs,$$*) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# A unit test links the library and, when its name is test_TOOL_*.c, the
+# modules of tools/TOOL except main.c, so engines are tested without a process.
+tool_of = $(firstword $(filter $(TOOLS),$(subst _, ,$(1))))
+tool_objs = $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out %/main.c,$(wildcard tools/$(call tool_of,$(1))/*.c)))
+$(BUILD)/tests/%: tests/unit/%.c $$(call tool_objs,$$*) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) \
+		-Itools -o $@ $(filter %.c %.o,$^) $(LIB) $(LDFLAGS) $(LDLIBS) \
+		$(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+deps:
+	@scripts/deps
+
+check: deps
+	@$(MAKE) --no-print-directory check-unit check-e2e check-man lint
+
+check-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+check-e2e: $(BINS)
+	IOU_BIN=$(abspath $(BUILD)/bin) bats tests/e2e
+
+check-man:
+	@set -e; for m in $(MANPAGES); do \
+		out=$$(LC_ALL=C.UTF-8 MANWIDTH=80 groff -ww -man -Tutf8 -z $$m 2>&1); \
+		if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; \
+		mandoc -T lint -W warning $$m; done; echo "man pages: clean"
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+		--inline-suppr --std=c11 -D_GNU_SOURCE -Iinclude libcommon tools
+	@echo "cppcheck: clean"
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+demo: deps all
+	@scripts/demo
+
+bench: deps all
+	@bench/walk
+
+# AddressSanitizer and UBSan over the unit and e2e tests, in a tree of its own.
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+		check-unit check-e2e
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1
+	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
+
+clean:
+	rm -rf build build-asan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

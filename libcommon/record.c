@@ -1,0 +1,380 @@
+/* SPDX-License-Identifier: MIT */
+#include "iou/record.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char record_types[] = "fdlpscb";
+static const uint32_t record_type_modes[] = {S_IFREG, S_IFDIR,	S_IFLNK, S_IFIFO,
+					     S_IFSOCK, S_IFCHR, S_IFBLK};
+
+char record_type_of_mode(uint32_t st_mode)
+{
+	for (size_t i = 0; i < sizeof(record_type_modes) / sizeof(record_type_modes[0]); i++)
+		if ((st_mode & S_IFMT) == record_type_modes[i])
+			return record_types[i];
+	return 0;
+}
+
+uint32_t record_mode_of_type(char type)
+{
+	const char *p = type ? strchr(record_types, type) : NULL;
+
+	return p ? record_type_modes[p - record_types] : 0;
+}
+
+static int target_byte_is_plain(unsigned char c)
+{
+	return c >= 0x21 && c <= 0x7e && c != '%';
+}
+
+int record_encode_target(struct buf *b, const char *target, size_t len)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int ret;
+
+	if (len == 1 && target[0] == '-')
+		return buf_append(b, "%2D", 3);
+	ret = buf_reserve(b, len * 3);
+	if (ret)
+		return ret;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)target[i];
+
+		if (target_byte_is_plain(c)) {
+			b->data[b->len++] = (char)c;
+		} else {
+			b->data[b->len++] = '%';
+			b->data[b->len++] = hex[c >> 4];
+			b->data[b->len++] = hex[c & 15];
+		}
+	}
+	return 0;
+}
+
+static void format_flags(char out[RECORD_FLAGS_LEN], unsigned flags)
+{
+	out[0] = flags & RECORD_HARDLINKED ? 'h' : '-';
+	out[1] = flags & RECORD_REPEATED ? 'r' : '-';
+	out[2] = flags & RECORD_MOUNT ? 'm' : '-';
+}
+
+static int format_time(struct buf *b, const struct record_time *t)
+{
+	return buf_printf(b, " %" PRId64 ".%09" PRIu32, t->sec, t->nsec);
+}
+
+int record_format_walk(struct buf *b, const struct walk_record *r)
+{
+	size_t old = b->len;
+	char flags[RECORD_FLAGS_LEN];
+	int ret;
+
+	format_flags(flags, r->flags);
+	ret = buf_printf(b, "%c %.3s %" PRIu32 ":%" PRIu32 " %" PRIu64 " %" PRIu64 " %04" PRIo32
+			    " %" PRIu32 " %" PRIu32 " %" PRIu64 " %" PRIu64 " %" PRIu32 ":%" PRIu32,
+			 r->type, flags, r->dev_major, r->dev_minor, r->ino, r->nlink, r->mode,
+			 r->uid, r->gid, r->size, r->blocks, r->rdev_major, r->rdev_minor);
+	if (!ret)
+		ret = format_time(b, &r->atime);
+	if (!ret)
+		ret = format_time(b, &r->mtime);
+	if (!ret)
+		ret = format_time(b, &r->ctime);
+	if (!ret)
+		ret = buf_putc(b, ' ');
+	if (!ret)
+		ret = r->target ? record_encode_target(b, r->target, r->target_len)
+				: buf_putc(b, '-');
+	if (!ret)
+		ret = buf_putc(b, ' ');
+	if (!ret)
+		ret = buf_append(b, r->path, r->path_len);
+	if (!ret)
+		ret = buf_putc(b, '\0');
+	if (ret)
+		b->len = old;
+	return ret;
+}
+
+/* A cursor over the fields of one record. */
+struct fields {
+	char *p;
+	char *end;
+};
+
+/* Take the next space-terminated field; fails on an empty or missing one. */
+static int next_field(struct fields *f, char **start, size_t *len)
+{
+	char *sp = memchr(f->p, ' ', (size_t)(f->end - f->p));
+
+	if (!sp || sp == f->p)
+		return -EINVAL;
+	*start = f->p;
+	*len = (size_t)(sp - f->p);
+	*sp = '\0';
+	f->p = sp + 1;
+	return 0;
+}
+
+/* Decimal without leading zeros (but "0"), at most max. */
+static int parse_u64(const char *s, size_t len, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len == 0 || (len > 1 && s[0] == '0'))
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (d > 9 || v > (max - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+static int parse_u32(const char *s, size_t len, uint32_t *out)
+{
+	uint64_t v;
+	int ret = parse_u64(s, len, UINT32_MAX, &v);
+
+	if (!ret)
+		*out = (uint32_t)v;
+	return ret;
+}
+
+static int parse_devno(const char *s, size_t len, uint32_t *major, uint32_t *minor)
+{
+	const char *colon = memchr(s, ':', len);
+
+	if (!colon)
+		return -EINVAL;
+	if (parse_u32(s, (size_t)(colon - s), major))
+		return -EINVAL;
+	return parse_u32(colon + 1, len - (size_t)(colon - s) - 1, minor);
+}
+
+static int parse_time(const char *s, size_t len, struct record_time *t)
+{
+	const char *dot = memchr(s, '.', len);
+	int neg = len > 0 && s[0] == '-';
+	uint64_t sec, nsec;
+	size_t sec_len;
+
+	if (!dot || (size_t)(s + len - dot - 1) != 9)
+		return -EINVAL;
+	sec_len = (size_t)(dot - s) - (size_t)neg;
+	if (parse_u64(s + neg, sec_len, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, &sec))
+		return -EINVAL;
+	if (neg && sec == 0)
+		return -EINVAL;
+	nsec = 0;
+	for (int i = 1; i <= 9; i++) {
+		unsigned d = (unsigned)(dot[i] - '0');
+
+		if (d > 9)
+			return -EINVAL;
+		nsec = nsec * 10 + d;
+	}
+	t->sec = neg ? (int64_t)(0 - sec) : (int64_t)sec;
+	t->nsec = (uint32_t)nsec;
+	return 0;
+}
+
+static int parse_mode(const char *s, size_t len, uint32_t *mode)
+{
+	uint32_t v = 0;
+
+	if (len != 4)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '7')
+			return -EINVAL;
+		v = v * 8 + (uint32_t)(s[i] - '0');
+	}
+	*mode = v;
+	return 0;
+}
+
+static int parse_flags(const char *s, size_t len, unsigned *flags)
+{
+	static const char letters[RECORD_FLAGS_LEN] = {'h', 'r', 'm'};
+
+	if (len != RECORD_FLAGS_LEN)
+		return -EINVAL;
+	*flags = 0;
+	for (size_t i = 0; i < RECORD_FLAGS_LEN; i++) {
+		if (s[i] == letters[i])
+			*flags |= 1u << i;
+		else if (s[i] != '-')
+			return -EINVAL;
+	}
+	return 0;
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode a TARGET field in place. Rejects anything the encoder never writes. */
+static int decode_target(char *s, size_t len, size_t *out_len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		int hi, lo;
+
+		if (s[i] != '%') {
+			if (!target_byte_is_plain((unsigned char)s[i]))
+				return -EINVAL;
+			s[o++] = s[i];
+			continue;
+		}
+		if (i + 2 >= len)
+			return -EINVAL;
+		hi = hex_value(s[i + 1]);
+		lo = hex_value(s[i + 2]);
+		if (hi < 0 || lo < 0)
+			return -EINVAL;
+		s[o++] = (char)(hi << 4 | lo);
+		i += 2;
+	}
+	if (o == 0)
+		return -EINVAL;
+	s[o] = '\0';
+	*out_len = o;
+	return 0;
+}
+
+/* Fields in record order, for parsing and for error messages. */
+enum walk_field {
+	F_TYPE,
+	F_FLAGS,
+	F_DEV,
+	F_INO,
+	F_NLINK,
+	F_MODE,
+	F_UID,
+	F_GID,
+	F_SIZE,
+	F_BLOCKS,
+	F_RDEV,
+	F_ATIME,
+	F_MTIME,
+	F_CTIME,
+	F_TARGET,
+	F_COUNT
+};
+
+static const char *const walk_field_errors[F_COUNT] = {
+	"bad or missing TYPE field",  "bad or missing FLAGS field", "bad or missing DEV field",
+	"bad or missing INO field",   "bad or missing NLINK field", "bad or missing MODE field",
+	"bad or missing UID field",   "bad or missing GID field",   "bad or missing SIZE field",
+	"bad or missing BLOCKS field", "bad or missing RDEV field", "bad or missing ATIME field",
+	"bad or missing MTIME field", "bad or missing CTIME field", "bad or missing TARGET field",
+};
+
+static int parse_walk_field(enum walk_field i, char *s, size_t len, struct walk_record *r)
+{
+	switch (i) {
+	case F_TYPE:
+		r->type = s[0];
+		return len == 1 && record_mode_of_type(s[0]) ? 0 : -EINVAL;
+	case F_FLAGS:
+		return parse_flags(s, len, &r->flags);
+	case F_DEV:
+		return parse_devno(s, len, &r->dev_major, &r->dev_minor);
+	case F_INO:
+		return parse_u64(s, len, UINT64_MAX, &r->ino);
+	case F_NLINK:
+		return parse_u64(s, len, UINT64_MAX, &r->nlink);
+	case F_MODE:
+		return parse_mode(s, len, &r->mode);
+	case F_UID:
+		return parse_u32(s, len, &r->uid);
+	case F_GID:
+		return parse_u32(s, len, &r->gid);
+	case F_SIZE:
+		return parse_u64(s, len, UINT64_MAX, &r->size);
+	case F_BLOCKS:
+		return parse_u64(s, len, UINT64_MAX, &r->blocks);
+	case F_RDEV:
+		return parse_devno(s, len, &r->rdev_major, &r->rdev_minor);
+	case F_ATIME:
+		return parse_time(s, len, &r->atime);
+	case F_MTIME:
+		return parse_time(s, len, &r->mtime);
+	case F_CTIME:
+		return parse_time(s, len, &r->ctime);
+	case F_TARGET:
+		if (len == 1 && s[0] == '-') {
+			r->target = NULL;
+			r->target_len = 0;
+			return r->type == 'l' ? -EINVAL : 0;
+		}
+		r->target = s;
+		return r->type == 'l' ? decode_target(s, len, &r->target_len) : -EINVAL;
+	case F_COUNT:
+		break;
+	}
+	return -EINVAL;
+}
+
+int record_parse_walk(char *rec, size_t len, struct walk_record *r, const char **why)
+{
+	struct fields f = {rec, rec + len};
+
+	memset(r, 0, sizeof(*r));
+	for (enum walk_field i = 0; i < F_COUNT; i++) {
+		char *s;
+		size_t n;
+
+		if (next_field(&f, &s, &n)) {
+			/* Fields but no space after the last: the path is what is missing. */
+			*why = i == F_TARGET && f.p < f.end ? "missing PATH field"
+							     : walk_field_errors[i];
+			return -EINVAL;
+		}
+		if (parse_walk_field(i, s, n, r)) {
+			*why = walk_field_errors[i];
+			return -EINVAL;
+		}
+	}
+	if (!record_path_is_clean(f.p, (size_t)(f.end - f.p))) {
+		*why = f.p >= f.end ? "missing PATH field"
+				    : "PATH is not relative to the root (absolute, empty component, "
+				      "\".\" or \"..\")";
+		return -EINVAL;
+	}
+	r->path = f.p;
+	r->path_len = (size_t)(f.end - f.p);
+	return 0;
+}
+
+int record_path_is_clean(const char *path, size_t len)
+{
+	size_t i = 0;
+
+	if (len == 1 && path[0] == '.')
+		return 1;
+	if (len == 0)
+		return 0;
+	while (i <= len) {
+		const char *c = path + i, *slash = memchr(c, '/', len - i);
+		size_t n = slash ? (size_t)(slash - c) : len - i;
+
+		if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
