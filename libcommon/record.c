@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -283,7 +284,8 @@ static const char *const walk_field_errors[F_COUNT] = {
 	"bad or missing MTIME field", "bad or missing CTIME field", "bad or missing TARGET field",
 };
 
-static int parse_walk_field(enum walk_field i, char *s, size_t len, struct walk_record *r)
+static int parse_walk_field(enum walk_field i, char *s, size_t len, struct walk_record *r,
+			    bool any_target)
 {
 	switch (i) {
 	case F_TYPE:
@@ -322,7 +324,8 @@ static int parse_walk_field(enum walk_field i, char *s, size_t len, struct walk_
 			return r->type == 'l' ? -EINVAL : 0;
 		}
 		r->target = s;
-		return r->type == 'l' ? decode_target(s, len, &r->target_len) : -EINVAL;
+		return r->type == 'l' || any_target ? decode_target(s, len, &r->target_len)
+						    : -EINVAL;
 	case F_COUNT:
 		break;
 	}
@@ -330,6 +333,11 @@ static int parse_walk_field(enum walk_field i, char *s, size_t len, struct walk_
 }
 
 int record_parse_walk(char *rec, size_t len, struct walk_record *r, const char **why)
+{
+	return record_parse(rec, len, r, 0, why);
+}
+
+int record_parse(char *rec, size_t len, struct walk_record *r, unsigned opts, const char **why)
 {
 	struct fields f = {rec, rec + len};
 
@@ -344,7 +352,7 @@ int record_parse_walk(char *rec, size_t len, struct walk_record *r, const char *
 							     : walk_field_errors[i];
 			return -EINVAL;
 		}
-		if (parse_walk_field(i, s, n, r)) {
+		if (parse_walk_field(i, s, n, r, opts & RECORD_PARSE_ANY_TARGET)) {
 			*why = walk_field_errors[i];
 			return -EINVAL;
 		}

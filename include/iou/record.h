@@ -66,6 +66,15 @@ int record_format_walk(struct buf *b, const struct walk_record *r);
  */
 int record_parse_walk(char *rec, size_t len, struct walk_record *r, const char **why);
 
+/* Options of record_parse(). */
+enum {
+	/* TARGET may be set for any type (plan records reuse it as a link path). */
+	RECORD_PARSE_ANY_TARGET = 1u << 0,
+};
+
+/* record_parse_walk() with options. */
+int record_parse(char *rec, size_t len, struct walk_record *r, unsigned opts, const char **why);
+
 /*
  * Whether a path is "." or a relative path of non-empty components none of
  * which is "." or "..": the only paths a stream may carry, so that no record

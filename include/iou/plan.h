@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef IOU_PLAN_H
+#define IOU_PLAN_H
+
+/*
+ * Plan records of iou-stream(5): what iouplan emits and iouput executes.
+ * A plan record is an operation word, a space, and a walk record describing
+ * the source object the operation reproduces:
+ *
+ *   OP TYPE FLAGS DEV INO NLINK MODE UID GID SIZE BLOCKS RDEV ATIME MTIME CTIME TARGET PATH
+ *
+ * PATH is relative to the plan header's root (the source root) and names the
+ * same relative path in the destination. For "link", TARGET is not a symlink
+ * target but the percent-encoded path of the hard-link group's first member,
+ * which an earlier "copy" created.
+ */
+
+#include <stddef.h>
+
+#include "iou/buf.h"
+#include "iou/record.h"
+
+enum plan_op {
+	PLAN_MKDIR,   /* "mkdir": create the directory (final metadata comes later) */
+	PLAN_COPY,    /* "copy": regular file data and metadata */
+	PLAN_SYMLINK, /* "symlink": symbolic link with its target and metadata */
+	PLAN_MKNOD,   /* "mknod": FIFO, socket, character or block device */
+	PLAN_LINK,    /* "link": hard link to the group's first member */
+	PLAN_DIRMETA, /* "dirmeta": a directory's mode, owner, xattrs, times */
+	PLAN_OP_COUNT
+};
+
+struct plan_record {
+	enum plan_op op;
+	struct walk_record obj;
+};
+
+/* The word of an operation, as it appears in the stream. */
+const char *plan_op_name(enum plan_op op);
+
+/* Append one plan record with its terminating NUL. Returns 0 or -ENOMEM. */
+int plan_format(struct buf *b, const struct plan_record *p);
+
+/*
+ * Parse a plan record in place. Returns 0, or -EINVAL with *why saying what
+ * is wrong (unknown operation, a field, an operation that does not fit the
+ * object's type, a link target that is not a clean relative path).
+ */
+int plan_parse(char *rec, size_t len, struct plan_record *p, const char **why);
+
+#endif
