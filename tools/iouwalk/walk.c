@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iou/cursor.h"
 #include "iou/stream.h"
 #include "iou/uring.h"
 #include "scan.h"
@@ -278,9 +279,9 @@ static int walk_dir_task(struct walk_worker *w, struct walk_task *t)
 	struct walk_dir *dir;
 	int fd, ret;
 
-	fd = openat(parent_fd, t->open_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = cursor_openat(parent_fd, t->open_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		walk_report(w->ctx, t->path, -errno);
+		walk_report(w->ctx, t->path, fd);
 		return 0;
 	}
 	dir = dir_new(fd);
@@ -475,21 +476,20 @@ static int ctx_finish(struct walk_ctx *ctx, int ret)
  * eb and, if it is a directory to enter, queue it for the workers.
  */
 static int walk_start(struct walk_ctx *ctx, struct emit_buf *eb, struct walk_dir *base,
-		      const char *name, const char *path, struct buf *link)
+		      int dirfd, const char *name, const char *path, struct buf *link)
 {
-	int base_fd = base ? base->fd : AT_FDCWD;
 	struct walk_record r;
 	struct walk_task *t;
 	struct statx stx;
 	int ret;
 
-	if (statx(base_fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, SCAN_STATX_MASK, &stx)) {
+	if (statx(dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, SCAN_STATX_MASK, &stx)) {
 		walk_report(ctx, path, -errno);
 		return 0;
 	}
 	scan_fill_record(&r, &stx, 0);
 	if (r.type == 'l') {
-		ret = scan_readlink(base_fd, name, stx.stx_size, link);
+		ret = scan_readlink(dirfd, name, stx.stx_size, link);
 		if (ret) {
 			walk_report(ctx, path, ret);
 			return ret == -ENOMEM ? ret : 0;
@@ -526,7 +526,7 @@ int walk_root(const struct walk_options *opt, struct emit_out *out, const char *
 		return ret;
 	ret = emit_header(&eb, out, root);
 	if (!ret)
-		ret = walk_start(&ctx, &eb, NULL, root, ".", &link);
+		ret = walk_start(&ctx, &eb, NULL, AT_FDCWD, root, ".", &link);
 	if (!ret)
 		ret = emit_flush(out, &eb);
 	if (!ret && ctx.shared.len)
@@ -592,26 +592,36 @@ static int walk_listed(struct walk_ctx *ctx, struct emit_buf *eb, struct walk_di
 {
 	struct stream_reader reader;
 	struct buf link = BUF_INIT;
+	struct cursor cur;
+	const char *name;
 	char *rec;
 	size_t len;
 	long rel;
-	int ret;
+	int ret, dirfd;
 
 	ret = stream_reader_init(&reader, fd);
 	if (ret)
 		return ret;
+	/* Listed paths may be longer than PATH_MAX: resolve them step by step. */
+	cursor_init(&cur, base->fd, false);
 	while ((ret = stream_read_record(&reader, &rec, &len)) == 1) {
 		rel = walk_relative_path(rec, len, ctx->root);
 		if (rel < 0) {
 			walk_report_why(ctx, rec, -EINVAL, "not below the root, or has a \"..\"");
 			continue;
 		}
-		ret = walk_start(ctx, eb, base, rec, rec, &link);
+		ret = cursor_parent(&cur, rec, (size_t)rel, &dirfd, &name);
+		if (ret) {
+			walk_report(ctx, rec, ret);
+			continue;
+		}
+		ret = walk_start(ctx, eb, base, dirfd, name, rec, &link);
 		if (!ret && eb->data.len >= WALK_FLUSH_BYTES)
 			ret = emit_flush(ctx->out, eb);
 		if (ret)
 			break;
 	}
+	cursor_free(&cur);
 	stream_reader_free(&reader);
 	buf_free(&link);
 	return ret;

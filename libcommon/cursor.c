@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+#include "iou/cursor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+void cursor_init(struct cursor *c, int root_fd, bool create)
+{
+	memset(c, 0, sizeof(*c));
+	c->root_fd = root_fd;
+	c->create = create;
+}
+
+static void cursor_pop(struct cursor *c)
+{
+	c->depth--;
+	close(c->fds[c->depth]);
+	c->path.len = c->depth ? c->ends[c->depth - 1] : 0;
+}
+
+void cursor_free(struct cursor *c)
+{
+	while (c->depth)
+		cursor_pop(c);
+	free(c->fds);
+	free(c->ends);
+	buf_free(&c->path);
+}
+
+static int cursor_top(const struct cursor *c)
+{
+	return c->depth ? c->fds[c->depth - 1] : c->root_fd;
+}
+
+/* Open one more component below the top, creating it when asked. */
+static int cursor_push(struct cursor *c, const char *name, size_t len)
+{
+	char *copy = strndup(name, len);
+	int fd, ret = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	if (c->depth == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		int *fds = realloc(c->fds, cap * sizeof(*fds));
+		size_t *ends = fds ? realloc(c->ends, cap * sizeof(*ends)) : NULL;
+
+		if (fds)
+			c->fds = fds;
+		if (!fds || !ends) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		c->ends = ends;
+		c->cap = cap;
+	}
+	fd = openat(cursor_top(c), copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT && c->create) {
+		if (mkdirat(cursor_top(c), copy, 0700) && errno != EEXIST) {
+			ret = -errno;
+			goto out;
+		}
+		fd = openat(cursor_top(c), copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if ((c->depth && buf_putc(&c->path, '/')) || buf_append(&c->path, name, len)) {
+		close(fd);
+		ret = -ENOMEM;
+		goto out;
+	}
+	c->fds[c->depth] = fd;
+	c->ends[c->depth] = c->path.len;
+	c->depth++;
+out:
+	free(copy);
+	return ret;
+}
+
+/* How many open components are a prefix of dir (the path's directory part). */
+static size_t cursor_common(const struct cursor *c, const char *dir, size_t dir_len)
+{
+	size_t keep = 0;
+
+	for (size_t i = 0; i < c->depth; i++) {
+		size_t end = c->ends[i];
+
+		if (end > dir_len || memcmp(c->path.data, dir, end) ||
+		    (end < dir_len && dir[end] != '/'))
+			break;
+		keep = i + 1;
+	}
+	return keep;
+}
+
+int cursor_parent(struct cursor *c, const char *path, size_t path_len, int *dirfd,
+		  const char **name)
+{
+	const char *slash = memrchr(path, '/', path_len);
+	size_t dir_len = slash ? (size_t)(slash - path) : 0;
+	size_t keep = cursor_common(c, path, dir_len);
+	size_t pos = keep ? c->ends[keep - 1] + 1 : 0;
+	int ret;
+
+	while (c->depth > keep)
+		cursor_pop(c);
+	while (pos < dir_len) {
+		const char *next = memchr(path + pos, '/', dir_len - pos);
+		size_t n = next ? (size_t)(next - (path + pos)) : dir_len - pos;
+
+		ret = cursor_push(c, path + pos, n);
+		if (ret)
+			return ret;
+		pos += n + 1;
+	}
+	*dirfd = cursor_top(c);
+	*name = slash ? slash + 1 : path;
+	return 0;
+}
+
+int cursor_openat(int dirfd, const char *path, int flags)
+{
+	size_t len = strlen(path);
+	struct cursor c;
+	const char *name;
+	int fd, ret;
+
+	if (len < PATH_MAX) {
+		fd = openat(dirfd, path, flags);
+		return fd < 0 ? -errno : fd;
+	}
+	cursor_init(&c, dirfd, false);
+	ret = cursor_parent(&c, path, len, &fd, &name);
+	if (!ret) {
+		fd = openat(fd, name, flags);
+		ret = fd < 0 ? -errno : fd;
+	}
+	cursor_free(&c);
+	return ret;
+}
