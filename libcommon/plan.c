@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+#include "iou/plan.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* Each operation's word, the object types it can reproduce, and what to say otherwise. */
+static const struct {
+	const char *name;
+	const char *types;
+	const char *wrong_type;
+} plan_ops[PLAN_OP_COUNT] = {
+    [PLAN_MKDIR] = {"mkdir", "d", "mkdir needs TYPE d"},
+    [PLAN_COPY] = {"copy", "f", "copy needs TYPE f"},
+    [PLAN_SYMLINK] = {"symlink", "l", "symlink needs TYPE l"},
+    [PLAN_MKNOD] = {"mknod", "pscb", "mknod needs TYPE p, s, c or b"},
+    /* Any non-directory can have several names: files, symlinks, devices. */
+    [PLAN_LINK] = {"link", "flpscb", "link cannot make a directory (TYPE d)"},
+    [PLAN_DIRMETA] = {"dirmeta", "d", "dirmeta needs TYPE d"},
+};
+
+const char *plan_op_name(enum plan_op op)
+{
+	return (unsigned)op < PLAN_OP_COUNT ? plan_ops[op].name : NULL;
+}
+
+int plan_format(struct buf *b, const struct plan_record *p)
+{
+	const char *name = plan_op_name(p->op);
+	size_t old = b->len;
+	int ret;
+
+	if (!name)
+		return -EINVAL;
+	ret = buf_printf(b, "%s ", name);
+	if (!ret)
+		ret = record_format_walk(b, &p->obj);
+	if (ret)
+		b->len = old;
+	return ret;
+}
+
+/* The operation whose word is the n bytes at s, or PLAN_OP_COUNT. */
+static enum plan_op plan_op_of_word(const char *s, size_t n)
+{
+	for (enum plan_op op = 0; op < PLAN_OP_COUNT; op++)
+		if (strlen(plan_ops[op].name) == n && memcmp(plan_ops[op].name, s, n) == 0)
+			return op;
+	return PLAN_OP_COUNT;
+}
+
+/*
+ * A link names an earlier object of the same root: a clean relative path,
+ * not the root itself (a directory), not holding a NUL that %00 could smuggle
+ * in, and not the link's own path.
+ */
+static const char *link_target_problem(const struct walk_record *r)
+{
+	if (!r->target)
+		return "link needs a TARGET: the path of its hard-link group's first member";
+	if (memchr(r->target, '\0', r->target_len) ||
+	    !record_path_is_clean(r->target, r->target_len) ||
+	    (r->target_len == 1 && r->target[0] == '.'))
+		return "link TARGET is not a clean path relative to the root";
+	if (r->target_len == r->path_len && memcmp(r->target, r->path, r->path_len) == 0)
+		return "link TARGET is the link's own PATH";
+	return NULL;
+}
+
+/* Whether the parsed object fits the operation; NULL if it does. */
+static const char *plan_problem(enum plan_op op, const struct walk_record *r)
+{
+	if (!strchr(plan_ops[op].types, r->type))
+		return plan_ops[op].wrong_type;
+	if (op == PLAN_LINK)
+		return link_target_problem(r);
+	/* RECORD_PARSE_ANY_TARGET let a target through; only symlinks and links have one. */
+	if (op != PLAN_SYMLINK && r->target)
+		return "bad TARGET field: only symlink and link records have a target";
+	return NULL;
+}
+
+int plan_parse(char *rec, size_t len, struct plan_record *p, const char **why)
+{
+	char *sp = memchr(rec, ' ', len);
+	size_t skip;
+	int ret;
+
+	p->op = sp ? plan_op_of_word(rec, (size_t)(sp - rec)) : PLAN_OP_COUNT;
+	if (p->op == PLAN_OP_COUNT) {
+		*why = "unknown operation (expected mkdir, copy, symlink, mknod, link or dirmeta)";
+		return -EINVAL;
+	}
+	skip = (size_t)(sp - rec) + 1;
+	ret = record_parse(rec + skip, len - skip, &p->obj, RECORD_PARSE_ANY_TARGET, why);
+	if (ret)
+		return ret;
+	*why = plan_problem(p->op, &p->obj);
+	return *why ? -EINVAL : 0;
+}

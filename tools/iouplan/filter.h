@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef IOUPLAN_FILTER_H
+#define IOUPLAN_FILTER_H
+
+/*
+ * iouplan's whole job, minus the command line: read a walk stream, write a
+ * plan stream. Each root's plan is written only once its last record has been
+ * read and checked, so bad input never leaves a partial plan for a root on
+ * the output (the plans of earlier, complete roots are already written).
+ */
+
+#include <stdint.h>
+
+enum plan_where {
+	PLAN_AT_INPUT,
+	PLAN_AT_OUTPUT,
+	PLAN_AT_SPOOL, /* a temporary file */
+};
+
+struct plan_failure {
+	enum plan_where where;
+	uint64_t recno;	 /* the input record at fault, from 1; 0 for none */
+	const char *why; /* what is wrong with the input, or NULL for a system error */
+};
+
+/*
+ * Returns 0; -EINVAL with f->why set for input that is not a valid walk
+ * stream; or another negative errno, with f->where, for a system error.
+ */
+int plan_filter(int in_fd, int out_fd, struct plan_failure *f);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef IOUPLAN_LINKMAP_H
+#define IOUPLAN_LINKMAP_H
+
+/*
+ * The first member of each hard-link group: (device, inode) to the path and
+ * type first seen for it. Open addressing, 32 bytes a slot at most 50% load,
+ * plus the path bytes; only hard-linked objects are ever put in.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "iou/buf.h"
+
+struct linkmap {
+	struct linkmap_slot *slots;
+	size_t cap; /* a power of two, or 0 */
+	size_t count;
+	struct buf paths; /* every first member's path, back to back */
+};
+
+#define LINKMAP_INIT                                                                               \
+	{                                                                                          \
+		NULL, 0, 0, BUF_INIT                                                               \
+	}
+
+struct linkmap_first {
+	const char *path; /* valid until the next linkmap_first_of() */
+	size_t path_len;
+	char type;
+};
+
+/*
+ * Look up the group of (dev, ino). Returns 1 after remembering path and type
+ * as its first member if the group is new, 0 with *first set if it is not,
+ * or -ENOMEM.
+ */
+int linkmap_first_of(struct linkmap *m, uint64_t dev, uint64_t ino, const char *path,
+		     size_t path_len, char type, struct linkmap_first *first);
+
+void linkmap_free(struct linkmap *m);
+
+#endif

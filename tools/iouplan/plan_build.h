@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef IOUPLAN_PLAN_BUILD_H
+#define IOUPLAN_PLAN_BUILD_H
+
+/*
+ * The plan of one root: walk records go in, in stream order; out comes the
+ * root's plan header and plan records in the order iouput can execute them:
+ *
+ *   a. mkdir for every directory, in input order (parents first);
+ *   b. copy, symlink or mknod for every other object, in input order, but
+ *      only for the first member of each hard-link group;
+ *   c. link for every later member, naming the first member;
+ *   d. dirmeta for every directory, deepest first, the root last.
+ *
+ * Memory per input record (the rest of the plan waits in spools, see
+ * spool.h): 16 to 64 bytes of path fingerprint, to reject duplicate paths;
+ * for a directory its formatted record, about 110 bytes plus the path; for
+ * the first member of a hard-link group 32 to 64 bytes of map plus its path.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "iou/buf.h"
+#include "iou/inoset.h"
+#include "iou/record.h"
+#include "linkmap.h"
+#include "spool.h"
+
+struct root_plan {
+	struct buf dirs;       /* directory walk records, NUL-terminated, input order */
+	struct spool objects;  /* phase b plan records */
+	struct spool links;    /* phase c plan records */
+	struct linkmap firsts; /* each hard-link group's first member */
+	struct inoset paths;   /* 128-bit fingerprint of every path seen */
+	struct buf scratch;    /* one formatted record on its way to a spool */
+};
+
+void root_plan_init(struct root_plan *rp);
+
+/*
+ * Take the next walk record of the root. Returns 0; -EINVAL with *why set
+ * when the record cannot belong to the root (its path was seen before, or a
+ * hard link's type differs from its group's); -ENOMEM; or the negative errno
+ * of a spool's temporary file.
+ */
+int root_plan_add(struct root_plan *rp, const struct walk_record *r, const char **why);
+
+/*
+ * Write the plan header for root and the plan records taken so far to fd.
+ * Returns 0 or a negative errno; *spool_failed says whether a temporary file
+ * failed rather than fd.
+ */
+int root_plan_write(const struct root_plan *rp, const char *root, size_t root_len, int fd,
+		    bool *spool_failed);
+
+/* Forget the root, ready for the next. Returns 0 or the errno of a spool. */
+int root_plan_reset(struct root_plan *rp);
+
+void root_plan_free(struct root_plan *rp);
+
+#endif
