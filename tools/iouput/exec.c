@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+#include "exec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "copy.h"
+
+#define EXEC_BUF_BYTES (1u << 20)
+#define TMP_NAME_MAX   64
+
+int exec_worker_init(struct exec_worker *w, struct exec_shared *shared)
+{
+	memset(w, 0, sizeof(*w));
+	w->shared = shared;
+	cursor_init(&w->src, shared->src_root_fd, false);
+	/* Missing destination parents are made, so mkdir order is not a barrier. */
+	cursor_init(&w->dst, shared->dst_root_fd, true);
+	cursor_init(&w->dst_link, shared->dst_root_fd, false);
+	w->bufsize = EXEC_BUF_BYTES;
+	w->buf = malloc(w->bufsize);
+	return w->buf ? 0 : -ENOMEM;
+}
+
+void exec_worker_free(struct exec_worker *w)
+{
+	cursor_free(&w->src);
+	cursor_free(&w->dst);
+	cursor_free(&w->dst_link);
+	free(w->buf);
+	w->buf = NULL;
+}
+
+static void tmp_name(struct exec_worker *w, char out[TMP_NAME_MAX])
+{
+	snprintf(out, TMP_NAME_MAX, ".iou-tmp.%d.%lx.%lu", (int)getpid(), (unsigned long)w,
+		 w->tmp_seq++);
+}
+
+/*
+ * Put an object made by make(dirfd, name) at name, replacing what is there
+ * (never a directory) atomically: made under a temporary name, then renamed.
+ */
+typedef int make_fn(int dirfd, const char *name, const void *arg);
+
+static int make_replacing(struct exec_worker *w, int dirfd, const char *name, make_fn *make,
+			  const void *arg)
+{
+	char tmp[TMP_NAME_MAX];
+	int ret = make(dirfd, name, arg);
+
+	if (ret != -EEXIST)
+		return ret;
+	tmp_name(w, tmp);
+	ret = make(dirfd, tmp, arg);
+	if (ret)
+		return ret;
+	if (renameat(dirfd, tmp, dirfd, name)) {
+		ret = -errno;
+		unlinkat(dirfd, tmp, 0);
+	}
+	return ret;
+}
+
+static int exec_mkdir(struct exec_worker *w, const struct plan_record *p, const char **step)
+{
+	struct stat st;
+	const char *name;
+	int dirfd, ret;
+
+	*step = "mkdir";
+	if (strcmp(p->obj.path, ".") == 0)
+		return 0; /* the destination root exists before any record runs */
+	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
+	if (ret)
+		return ret;
+	if (mkdirat(dirfd, name, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -errno;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+		return -errno;
+	return S_ISDIR(st.st_mode) ? 0 : -EEXIST;
+}
+
+/* Open the source object of p (relative to the source root) for reading. */
+static int open_source(struct exec_worker *w, const struct walk_record *r, int flags)
+{
+	const char *name;
+	int dirfd, fd, ret;
+
+	/* A new plan header switched roots (with no record in flight): follow it. */
+	if (w->src.root_fd != w->shared->src_root_fd) {
+		cursor_free(&w->src);
+		cursor_init(&w->src, w->shared->src_root_fd, false);
+	}
+	if (strcmp(r->path, ".") == 0)
+		dirfd = w->shared->src_root_fd, name = ".";
+	else if ((ret = cursor_parent(&w->src, r->path, r->path_len, &dirfd, &name)))
+		return ret;
+	fd = openat(dirfd, name, flags | O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	return fd < 0 ? -errno : fd;
+}
+
+/* An unnamed file in dirfd, or a hidden temporary name when the fs lacks O_TMPFILE. */
+static int create_tmp(struct exec_worker *w, int dirfd, char tmp[TMP_NAME_MAX])
+{
+	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+
+	tmp[0] = '\0';
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd < 0 ? -errno : fd;
+	tmp_name(w, tmp);
+	fd = openat(dirfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+	return fd < 0 ? -errno : fd;
+}
+
+struct fd_link {
+	int fd;
+	int dirfd;
+};
+
+static int link_tmpfile(int dirfd, const char *name, const void *arg)
+{
+	const struct fd_link *l = arg;
+	char proc[64];
+
+	(void)dirfd;
+	if (linkat(l->fd, "", l->dirfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EPERM)
+		return -errno;
+	/* AT_EMPTY_PATH wants CAP_DAC_READ_SEARCH; /proc does not. */
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", l->fd);
+	return linkat(AT_FDCWD, proc, l->dirfd, name, AT_SYMLINK_FOLLOW) ? -errno : 0;
+}
+
+/* Give the finished temporary its final name, replacing an older file. */
+static int publish(struct exec_worker *w, int fd, int dirfd, const char *tmp, const char *name)
+{
+	struct fd_link l = {fd, dirfd};
+
+	if (tmp[0])
+		return renameat(dirfd, tmp, dirfd, name) ? -errno : 0;
+	return make_replacing(w, dirfd, name, link_tmpfile, &l);
+}
+
+static int exec_copy(struct exec_worker *w, const struct plan_record *p, const char **step,
+		     bool *warn)
+{
+	char tmp[TMP_NAME_MAX] = "";
+	enum copy_method method;
+	const char *name;
+	int src, dst = -1, dirfd, ret;
+
+	*step = "open source";
+	src = open_source(w, &p->obj, 0);
+	if (src < 0)
+		return src;
+	*step = "create";
+	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
+	if (!ret)
+		ret = dst = create_tmp(w, dirfd, tmp);
+	if (ret < 0)
+		goto out;
+	*step = "copy data";
+	ret = copy_file_data(src, dst, p->obj.size, w->buf, w->bufsize, &method);
+	if (!ret)
+		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, warn, step);
+	if (!ret) {
+		*step = "rename into place";
+		ret = publish(w, dst, dirfd, tmp, name);
+	}
+	if (ret && tmp[0])
+		unlinkat(dirfd, tmp, 0);
+out:
+	if (dst >= 0)
+		close(dst);
+	close(src);
+	return ret;
+}
+
+static int make_symlink(int dirfd, const char *name, const void *target)
+{
+	return symlinkat(target, dirfd, name) ? -errno : 0;
+}
+
+static int exec_symlink(struct exec_worker *w, const struct plan_record *p, const char **step)
+{
+	const char *name;
+	int dirfd, ret;
+
+	*step = "symlink";
+	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
+	if (!ret)
+		ret = make_replacing(w, dirfd, name, make_symlink, p->obj.target);
+	if (!ret)
+		ret = meta_apply_at(&w->shared->meta, dirfd, name, &p->obj, step);
+	return ret;
+}
+
+static int make_node(int dirfd, const char *name, const void *arg)
+{
+	const struct walk_record *r = arg;
+	dev_t dev = makedev(r->rdev_major, r->rdev_minor);
+
+	return mknodat(dirfd, name, record_mode_of_type(r->type) | r->mode, dev) ? -errno : 0;
+}
+
+static int exec_mknod(struct exec_worker *w, const struct plan_record *p, const char **step)
+{
+	const char *name;
+	int dirfd, ret;
+
+	*step = "mknod";
+	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
+	if (!ret)
+		ret = make_replacing(w, dirfd, name, make_node, &p->obj);
+	if (!ret)
+		ret = meta_apply_at(&w->shared->meta, dirfd, name, &p->obj, step);
+	return ret;
+}
+
+struct hard_link {
+	int dirfd;
+	const char *name;
+};
+
+static int make_hard_link(int dirfd, const char *name, const void *arg)
+{
+	const struct hard_link *t = arg;
+
+	return linkat(t->dirfd, t->name, dirfd, name, 0) ? -errno : 0;
+}
+
+static int exec_link(struct exec_worker *w, const struct plan_record *p, const char **step)
+{
+	struct hard_link target;
+	const char *name;
+	int dirfd, ret;
+
+	*step = "find link target";
+	ret = cursor_parent(&w->dst_link, p->obj.target, p->obj.target_len, &target.dirfd,
+			    &target.name);
+	if (ret)
+		return ret;
+	*step = "link";
+	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
+	if (!ret)
+		ret = make_replacing(w, dirfd, name, make_hard_link, &target);
+	return ret;
+}
+
+static int exec_dirmeta(struct exec_worker *w, const struct plan_record *p, const char **step,
+			bool *warn)
+{
+	const char *name;
+	int src, dst, dirfd, ret;
+
+	*step = "open source directory";
+	src = open_source(w, &p->obj, O_DIRECTORY);
+	if (src < 0)
+		return src;
+	*step = "open directory";
+	if (strcmp(p->obj.path, ".") == 0)
+		dirfd = w->shared->dst_root_fd, name = ".";
+	else if ((ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name)))
+		goto out;
+	dst = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	ret = dst < 0 ? -errno : meta_apply_fd(&w->shared->meta, src, dst, &p->obj, warn, step);
+	if (dst >= 0)
+		close(dst);
+out:
+	close(src);
+	return ret;
+}
+
+int exec_record(struct exec_worker *w, const struct plan_record *p, const char **step,
+		bool *xattr_warning)
+{
+	*xattr_warning = false;
+	switch (p->op) {
+	case PLAN_MKDIR:
+		return exec_mkdir(w, p, step);
+	case PLAN_COPY:
+		return exec_copy(w, p, step, xattr_warning);
+	case PLAN_SYMLINK:
+		return exec_symlink(w, p, step);
+	case PLAN_MKNOD:
+		return exec_mknod(w, p, step);
+	case PLAN_LINK:
+		return exec_link(w, p, step);
+	case PLAN_DIRMETA:
+		return exec_dirmeta(w, p, step, xattr_warning);
+	case PLAN_OP_COUNT:
+		break;
+	}
+	*step = "unknown operation";
+	return -EINVAL;
+}

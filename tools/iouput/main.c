@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: MIT */
+/* iouput: carry out an iou-stream(5) plan in a destination directory. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "iou/stream.h"
+#include "iou/version.h"
+#include "pool.h"
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
+#define QUEUE_DEPTH 4096
+
+static const char usage_text[] =
+	"usage: iouput [OPTION]... DST [PLAN]\n"
+	"Carry out the plan that iouplan wrote (standard input, or PLAN) so that DST\n"
+	"holds a copy of the plan's source root. Run it in the directory iouwalk ran in:\n"
+	"the source root is taken as the walk named it.\n"
+	"\n"
+	"  -j, --jobs N   carry out records with N threads (default: online CPUs)\n"
+	"  -h, --help     show this help\n"
+	"      --version  show the version\n"
+	"\n"
+	"Exit status: 0 all done, 1 some entries failed (reported), 2 usage error or\n"
+	"malformed plan (nothing written).\n";
+
+struct cli {
+	unsigned jobs;
+	const char *dst;
+	const char *plan;
+};
+
+static int usage_error(const char *what)
+{
+	fprintf(stderr, "iouput: %s\nTry 'iouput --help' for more information.\n", what);
+	return EXIT_USAGE;
+}
+
+static int parse_cli(int argc, char **argv, struct cli *cli)
+{
+	static const struct option longopts[] = {
+		{"jobs", required_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+j:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			v = strtol(optarg, &end, 10);
+			if (end == optarg || *end || v < 1 || v > 1024)
+				return usage_error("invalid job count (want 1 to 1024)");
+			cli->jobs = (unsigned)v;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case 'V':
+			printf("iouput %s\n", IOU_VERSION);
+			exit(0);
+		default:
+			return usage_error("invalid option");
+		}
+	}
+	if (optind == argc)
+		return usage_error("no DST given");
+	if (argc - optind > 2)
+		return usage_error("too many arguments");
+	cli->dst = argv[optind];
+	cli->plan = argc - optind == 2 ? argv[optind + 1] : NULL;
+	return 0;
+}
+
+/* Check one record of the plan; *why says what is wrong. */
+static int check_record(char *rec, size_t len, bool first, const char **why)
+{
+	struct stream_header h;
+	struct plan_record pr;
+	int ret;
+
+	if (stream_is_header(rec, len)) {
+		ret = stream_parse_header(rec, len, &h, why);
+		if (!ret && !(h.kind_len == 4 && memcmp(h.kind, "plan", 4) == 0)) {
+			*why = "not a plan (the header's kind is not \"plan\")";
+			ret = -EINVAL;
+		}
+		return ret;
+	}
+	if (first) {
+		*why = "the stream does not start with a header";
+		return -EINVAL;
+	}
+	return plan_parse(rec, len, &pr, why);
+}
+
+/*
+ * Read and check the whole plan before anything is written, keeping a copy
+ * in an unnamed temporary file to carry out afterwards.
+ */
+static int spool_plan(int in, const char *plan_name, int *spool)
+{
+	struct stream_reader r;
+	struct buf copy = BUF_INIT;
+	const char *why = NULL;
+	char *rec;
+	size_t len;
+	int ret, fd;
+
+	fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "iouput: cannot create a temporary file in /tmp: %s\n",
+			strerror(errno));
+		return EXIT_FAILED;
+	}
+	ret = stream_reader_init(&r, in);
+	while (ret == 0 && (ret = stream_read_record(&r, &rec, &len)) == 1) {
+		buf_clear(&copy);
+		ret = buf_append(&copy, rec, len + 1);
+		if (!ret && check_record(copy.data, len, r.recno == 1, &why))
+			ret = -EBADMSG;
+		if (!ret)
+			ret = stream_write_all(fd, rec, len + 1);
+	}
+	if (ret == 0 && r.recno == 0) {
+		why = "the plan is empty";
+		ret = -EBADMSG;
+	}
+	if (ret < 0)
+		fprintf(stderr, "iouput: %s: record %llu: %s\n", plan_name,
+			(unsigned long long)r.recno + (why ? 0 : 1),
+			why ? why : ret == -EBADMSG ? "ends inside a record" : strerror(-ret));
+	stream_reader_free(&r);
+	buf_free(&copy);
+	if (ret < 0) {
+		close(fd);
+		return EXIT_USAGE;
+	}
+	*spool = fd;
+	return lseek(fd, 0, SEEK_SET) ? EXIT_FAILED : 0;
+}
+
+/* Operations that must not start before every earlier one has finished. */
+static int op_class(enum plan_op op)
+{
+	return op == PLAN_LINK ? 1 : op == PLAN_DIRMETA ? 2 : 0;
+}
+
+static int open_dir_or_fail(const char *path, const char *what)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		fprintf(stderr, "iouput: %s %s: %s\n", what, path, strerror(errno));
+	return fd;
+}
+
+/* Switch to the source root a header names: drain, reopen. */
+static int enter_root(struct pool *pool, struct exec_shared *sh, const char *rec, size_t len)
+{
+	struct stream_header h;
+	const char *why;
+	int fd;
+
+	pool_drain(pool);
+	stream_parse_header(rec, len, &h, &why);
+	fd = open_dir_or_fail(h.root, "source");
+	if (fd < 0)
+		return -ENOENT;
+	if (sh->src_root_fd >= 0)
+		close(sh->src_root_fd);
+	sh->src_root_fd = fd;
+	return 0;
+}
+
+/* The class of a raw (not yet parsed) record, from its operation word. */
+static int raw_class(const char *rec)
+{
+	if (strncmp(rec, "link ", 5) == 0)
+		return op_class(PLAN_LINK);
+	if (strncmp(rec, "dirmeta ", 8) == 0)
+		return op_class(PLAN_DIRMETA);
+	return 0;
+}
+
+/*
+ * Records stream to the workers; a change of class waits for everything
+ * before it. Directory metadata runs here, in plan order (deepest first), so
+ * a directory made read-only is never needed again.
+ */
+static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
+		     struct exec_worker *serial)
+{
+	struct stream_reader r;
+	struct plan_record pr;
+	const char *why;
+	int ret, class, last_class = 0;
+	char *rec;
+	size_t len;
+
+	if (stream_reader_init(&r, spool))
+		return -ENOMEM;
+	while ((ret = stream_read_record(&r, &rec, &len)) == 1) {
+		if (stream_is_header(rec, len)) {
+			ret = enter_root(pool, sh, rec, len);
+			if (ret)
+				break;
+			last_class = 0;
+			continue;
+		}
+		class = raw_class(rec);
+		if (class != last_class)
+			pool_drain(pool);
+		last_class = class;
+		if (class != op_class(PLAN_DIRMETA)) {
+			ret = pool_submit(pool, rec, len);
+			if (ret)
+				break;
+		} else if (plan_parse(rec, len, &pr, &why) == 0) {
+			pool_run_record(serial, pool, &pr);
+		}
+	}
+	stream_reader_free(&r);
+	return ret;
+}
+
+static int open_destination(const char *dst)
+{
+	if (mkdir(dst, 0700) && errno != EEXIST) {
+		fprintf(stderr, "iouput: cannot create %s: %s\n", dst, strerror(errno));
+		return -1;
+	}
+	return open_dir_or_fail(dst, "destination");
+}
+
+static int run(const struct cli *cli)
+{
+	struct exec_shared sh = {.src_root_fd = -1};
+	struct exec_worker serial;
+	struct pool pool;
+	int in = STDIN_FILENO, spool = -1, status, ret;
+
+	if (cli->plan && (in = open(cli->plan, O_RDONLY | O_CLOEXEC)) < 0) {
+		fprintf(stderr, "iouput: %s: %s\n", cli->plan, strerror(errno));
+		return EXIT_USAGE;
+	}
+	status = spool_plan(in, cli->plan ? cli->plan : "standard input", &spool);
+	if (status)
+		return status;
+	sh.meta.set_owner = geteuid() == 0;
+	sh.dst_root_fd = open_destination(cli->dst);
+	if (sh.dst_root_fd < 0)
+		return EXIT_FAILED;
+	if (pool_start(&pool, cli->jobs, QUEUE_DEPTH, &sh, cli->dst) ||
+	    exec_worker_init(&serial, &sh)) {
+		fputs("iouput: cannot start workers\n", stderr);
+		return EXIT_FAILED;
+	}
+	ret = carry_out(spool, &pool, &sh, &serial);
+	status = pool_stop(&pool) ? EXIT_FAILED : 0;
+	if (ret < 0) {
+		fprintf(stderr, "iouput: %s\n", strerror(-ret));
+		status = EXIT_FAILED;
+	}
+	exec_worker_free(&serial);
+	close(spool);
+	close(sh.dst_root_fd);
+	if (sh.src_root_fd >= 0)
+		close(sh.src_root_fd);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int ret;
+
+	cli.jobs = cpus > 0 ? (unsigned)cpus : 1;
+	ret = parse_cli(argc, argv, &cli);
+	if (ret)
+		return ret;
+	return run(&cli);
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef IOUPUT_META_H
+#define IOUPUT_META_H
+
+/*
+ * Giving a copied object its source's metadata, in the order that keeps
+ * each step from undoing the last: owner (chown clears set-user-ID bits),
+ * then mode, then extended attributes and ACLs, then times (any write
+ * before would move them).
+ */
+
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "iou/record.h"
+
+struct meta_ctx {
+	bool set_owner;		 /* chown to the numeric ids (root only) */
+	atomic_bool xattr_warned; /* the destination lacks xattrs: said once */
+};
+
+/*
+ * Owner, mode, extended attributes and times of r onto an open file or
+ * directory. The attributes are copied from src_fd: every one the caller may
+ * write, POSIX ACLs included (libattr's rules in /etc/xattr.conf decide what
+ * to skip). A destination without xattr support sets *warn_once to true the
+ * first time across the whole run and is otherwise not an error.
+ * Returns 0 or a negative errno; *step names what failed.
+ */
+int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_record *r,
+		  bool *warn_once, const char **step);
+
+/* Owner, mode and times of r onto a symlink or special file, by name. */
+int meta_apply_at(struct meta_ctx *m, int dirfd, const char *name, const struct walk_record *r,
+		  const char **step);
+
+#endif
