@@ -32,6 +32,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MANPAGES := $(wildcard man/*.[1-8])
 
+# Objects are kept between builds, not deleted as intermediates.
+.SECONDARY:
 .PHONY: all deps check check-unit check-e2e check-man lint format demo bench asan install clean
 all: $(BINS)
 

@@ -49,7 +49,10 @@ static void report_error(void *arg, const char *root, const char *path, int err,
 	const char *sep = root[strlen(root) - 1] == '/' ? "" : "/";
 
 	(void)arg;
-	if (strcmp(path, ".") == 0)
+	/* A refused absolute --from0 path reads best as it was listed. */
+	if (path[0] == '/')
+		fprintf(stderr, "iouwalk: %s: %s\n", path, why ? why : strerror(-err));
+	else if (strcmp(path, ".") == 0)
 		fprintf(stderr, "iouwalk: %s: %s\n", root, why ? why : strerror(-err));
 	else
 		fprintf(stderr, "iouwalk: %s%s%s: %s\n", root, sep, path,

@@ -550,7 +550,7 @@ long walk_relative_path(char *path, size_t len, const char *root)
 {
 	size_t root_len = strlen(root), in = 0, out = 0;
 
-	if (has_dotdot(path, len))
+	if (len == 0 || has_dotdot(path, len))
 		return -EINVAL;
 
 	if (len > 0 && path[0] == '/') {
@@ -633,6 +633,7 @@ int walk_paths_from(const struct walk_options *opt, struct emit_out *out, const 
 	struct emit_buf eb = {0};
 	struct walk_dir *base = NULL;
 	struct walk_ctx ctx;
+	bool truncated = false;
 	int ret, dfd;
 
 	ret = ctx_init(&ctx, opt, out, root);
@@ -647,6 +648,10 @@ int walk_paths_from(const struct walk_options *opt, struct emit_out *out, const 
 	ret = base ? emit_header(&eb, out, root) : -ENOMEM;
 	if (!ret)
 		ret = walk_listed(&ctx, &eb, base, fd);
+	/* An unterminated last path is refused, but what came before it stands. */
+	truncated = ret == -EBADMSG;
+	if (truncated)
+		ret = 0;
 	if (!ret)
 		ret = emit_flush(out, &eb);
 	if (!ret && ctx.shared.len)
@@ -654,5 +659,6 @@ int walk_paths_from(const struct walk_options *opt, struct emit_out *out, const 
 out:
 	dir_put(base);
 	emit_buf_free(&eb);
-	return ctx_finish(&ctx, ret);
+	ret = ctx_finish(&ctx, ret);
+	return ret >= 0 && truncated ? -EBADMSG : ret;
 }
