@@ -1,0 +1,199 @@
+# Shared helpers for the iou end-to-end tests (bats-core >= 1.5).
+#
+# Streams are NUL-separated and paths may hold newlines, so everything here
+# works on files and compares with "sort -z" and "cmp", never with line
+# tools. Perl does the stream munging (tests/lib/iou-canon).
+
+# shellcheck disable=SC2034 # the variables set here are read by the .bats files
+bats_require_minimum_version 1.5.0
+
+# Byte order for sort -z everywhere: a locale's collation can call
+# different byte strings equal and make two sorted outputs differ.
+export LC_ALL=C
+
+TESTS_DIR=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+REPO_DIR=$(cd "$TESTS_DIR/.." && pwd)
+IOU_BIN=${IOU_BIN:-$REPO_DIR/build/bin}
+IOUWALK=$IOU_BIN/iouwalk
+MKTREE=$TESTS_DIR/lib/mktree.sh
+CANON=$TESTS_DIR/lib/iou-canon
+
+# Fail early, once per file, when the binary under test is missing.
+require_iouwalk() {
+	if [ ! -x "$IOUWALK" ]; then
+		echo "iouwalk not found at $IOUWALK (run make, or set IOU_BIN)" >&2
+		return 1
+	fi
+}
+
+is_root() { [ "$(id -u)" = 0 ]; }
+
+skip_unless_root() {
+	is_root || skip "needs root (uid 0): $*"
+}
+
+# A fresh directory for this test (or file, from setup_file), world
+# traversable so that a test may drop privileges and still reach it.
+# Prints its path.
+make_tmpdir() {
+	local d
+	d=$(mktemp -d "${BATS_TMPDIR:-/tmp}/iou-e2e.XXXXXX")
+	chmod 0755 "$d"
+	printf '%s\n' "$d"
+}
+
+# Remove a tree the tests built, including its 0000 directories and any
+# tmpfs a test left mounted in it.
+remove_tree() {
+	local d=$1
+	[ -n "$d" ] && [ -d "$d" ] || return 0
+	if is_root; then
+		# Deepest first; only mounts inside d.
+		awk -v d="$d" '$5 == d || index($5, d "/") == 1 { print $5 }' /proc/self/mountinfo |
+			sort -r | while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
+	fi
+	chmod -R u+rwx "$d" 2>/dev/null || true
+	rm -rf "$d"
+}
+
+# Run iouwalk with ARGS, stdout to OUT, stderr to OUT.err; sets $status.
+# Never fails itself, so the test decides what the status should be.
+walk_to() {
+	local out=$1
+	shift
+	status=0
+	"$IOUWALK" "$@" >"$out" 2>"$out.err" || status=$?
+}
+
+# Same with standard input from a file.
+walk_to_from() {
+	local in=$1 out=$2
+	shift 2
+	status=0
+	"$IOUWALK" "$@" <"$in" >"$out" 2>"$out.err" || status=$?
+}
+
+# canon_walk STREAM OUT [--no-ctime]: the canonical, sorted form of a walk.
+canon_walk() {
+	"$CANON" walk ${3:+"$3"} <"$1" >"$2.unsorted" || return
+	sort -z "$2.unsorted" >"$2"
+}
+
+# canon_find DIR OUT [FIND-ARGS...]: run "find FIND-ARGS" (default ".")
+# inside DIR and write the canonical, sorted form of what it lists, paths
+# relative to DIR. Sets find_status to find's exit status.
+canon_find() {
+	local dir=$1 out=$2 fmt
+	shift 2
+	[ $# -gt 0 ] || set -- .
+	fmt=$("$CANON" find-format)
+	find_status=0
+	(cd "$dir" && find "$@" -printf "$fmt") >"$out.raw" 2>"$out.find-err" || find_status=$?
+	"$CANON" find <"$out.raw" >"$out.unsorted" || return
+	sort -z "$out.unsorted" >"$out"
+}
+
+# Show NUL-separated data readably on stderr (diagnostics only).
+show0() {
+	tr "\0" "\n" <"$1" | head -n "${2:-40}" | cut -c1-300 | cat -v >&2
+}
+
+# same_sorted A B: the two NUL-separated files hold the same records, in
+# any order. On a difference, print both counts and the first differences.
+same_sorted() {
+	local a=$1 b=$2
+	sort -z "$a" >"$a.sorted"
+	sort -z "$b" >"$b.sorted"
+	if cmp -s "$a.sorted" "$b.sorted"; then
+		return 0
+	fi
+	echo "records differ: $(tr -cd '\0' <"$a" | wc -c) in $a, $(tr -cd '\0' <"$b" | wc -c) in $b" >&2
+	echo "only in $a (first 20):" >&2
+	comm -z -23 "$a.sorted" "$b.sorted" | head -z -n 20 | tr "\0" "\n" | cut -c1-300 | cat -v >&2
+	echo "only in $b (first 20):" >&2
+	comm -z -13 "$a.sorted" "$b.sorted" | head -z -n 20 | tr "\0" "\n" | cut -c1-300 | cat -v >&2
+	return 1
+}
+
+# Count NUL-terminated records.
+count0() { tr -cd '\0' <"$1" | wc -c; }
+
+# records_only STREAM OUT: the stream without its header records.
+records_only() {
+	perl -0ne 'print unless /\Aiou-stream /' "$1" >"$2"
+}
+
+# The paths of a stream's walk records, NUL-terminated, in stream order.
+paths_of() {
+	perl -0ne 'chomp; next if /\Aiou-stream /; /\A(?:\S+ ){15}(.*)\z/s and print "$1\0"' "$1"
+}
+
+# The record for one path (the first such), without its NUL, or nothing.
+record_of() {
+	perl -0e 'my $p = shift; while (<STDIN>) { chomp; next if /\Aiou-stream /;
+		if (/\A(?:\S+ ){15}(.*)\z/s && $1 eq $p) { print; exit } }' "$2" <"$1"
+}
+
+# field_of RECORD N: the Nth field (1-based, as in iou-stream(5)).
+field_of() {
+	printf '%s' "$1" | perl -0ne 'my @f = split / /, $_, 16; print $f['"$2"' - 1]'
+}
+
+# check_order STREAM: within each root, the first record is "." and every
+# other record's parent directory has a record earlier in the stream; no
+# path appears twice. Prints the first violation and fails.
+check_order() {
+	perl -0e '
+		my ($n, %dir, %seen, $first) = (0);
+		while (<STDIN>) {
+			$n++;
+			chomp;
+			if (/\Aiou-stream /) { %dir = (); %seen = (); $first = 1; next }
+			my ($type, $path) = /\A(\S) (?:\S+ ){14}(.*)\z/s
+			    or die "record $n: malformed\n";
+			die "record $n: path \"$path\" appears twice\n" if $seen{$path}++;
+			if ($first) {
+				die "record $n: first record of a root is \"$path\", not \".\"\n"
+				    unless $path eq ".";
+				$first = 0;
+			} else {
+				my $parent = $path =~ m{\A(.*)/[^/]*\z}s ? $1 : ".";
+				die "record $n: \"$path\" comes before its directory \"$parent\"\n"
+				    unless $dir{$parent};
+			}
+			$dir{$path} = 1 if $type eq "d";
+		}
+		die "no records\n" unless $n;
+	' <"$1"
+}
+
+# check_flags STREAM: 'h' exactly on non-directories with a link count
+# above 1; among those, 'r' exactly on every record after the first with
+# the same DEV and INO in the stream. Prints the first violation and fails.
+check_flags() {
+	perl -0e '
+		my ($n, %seen) = (0);
+		while (<STDIN>) {
+			$n++;
+			chomp;
+			next if /\Aiou-stream /;
+			my ($type, $h, $r, $dev, $ino, $nlink, $path) =
+			    /\A(\S) ([h-])([r-])[m-] (\S+) (\S+) (\S+) (?:\S+ ){10}(.*)\z/s
+			    or die "record $n: malformed\n";
+			my $want_h = $type ne "d" && $nlink > 1 ? "h" : "-";
+			die "record $n \"$path\": flag h is \"$h\", want \"$want_h\" (type $type, nlink $nlink)\n"
+			    unless $h eq $want_h;
+			next unless $h eq "h";
+			my $want_r = $seen{"$dev $ino"}++ ? "r" : "-";
+			die "record $n \"$path\": flag r is \"$r\", want \"$want_r\"\n" unless $r eq $want_r;
+		}
+	' <"$1"
+}
+
+# normalize STREAM OUT: the stream with the fields that legitimately differ
+# between two walks of an unchanged tree blanked: ATIME (reading a directory
+# or a symlink may update it) and the 'r' flag (which member of a hard-link
+# group comes first depends on thread timing). Sorted.
+normalize() {
+	perl -0pe 's/\A([fdlpscb] [h-])[r-]([m-] (?:\S+ ){9})\S+ /$1?$2- /' "$1" | sort -z >"$2"
+}
