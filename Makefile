@@ -8,6 +8,7 @@ MANDIR	?= $(PREFIX)/share/man
 BUILD	?= build
 CC	?= cc
 PKG_CONFIG ?= pkg-config
+SHELL	:= /bin/bash
 
 CFLAGS	?= -O2 -g
 WARNINGS := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
@@ -66,14 +67,20 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call tool_objs,$$*) $(LIB)
 deps:
 	@scripts/deps
 
+# The last line counts every unit and e2e test: "N passed, N failed".
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-e2e check-man lint
+	@mkdir -p $(BUILD)
+	@rm -f $(BUILD)/check.log
+	@$(MAKE) --no-print-directory check-unit check-e2e check-man lint \
+		CHECK_LOG=$(abspath $(BUILD)/check.log); \
+	status=$$?; scripts/check-summary $(BUILD)/check.log; exit $$status
 
+CHECK_LOG ?= /dev/null
 check-unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t 2>&1 | tee -a $(CHECK_LOG); done
 
 check-e2e: $(BINS)
-	IOU_BIN=$(abspath $(BUILD)/bin) bats tests/e2e
+	@set -o pipefail; IOU_BIN=$(abspath $(BUILD)/bin) bats tests/e2e | tee -a $(CHECK_LOG)
 
 check-man:
 	@set -e; for m in $(MANPAGES); do \

@@ -1,0 +1,303 @@
+#!/usr/bin/env bats
+# End-to-end specification of the copy pipeline
+#
+#     iouwalk SRC | iouplan | iouput DST
+#
+# on the hostile tree of tests/lib/mktree.sh. Oracles: rsync(1) in dry-run
+# mode for everything it can reach, find(1) and per-file checksums for the
+# part deeper than PATH_MAX, stat(1) for holes and hard links.
+#
+# SRC is always named by its absolute path, so iouput may run anywhere.
+
+load helpers
+
+IOUPLAN=$IOU_BIN/iouplan
+IOUPUT=$IOU_BIN/iouput
+
+setup_file() {
+	require_iouwalk
+	for b in "$IOUPLAN" "$IOUPUT"; do
+		[ -x "$b" ] || { echo "$b not found (run make, or set IOU_BIN)" >&2; return 1; }
+	done
+	command -v rsync >/dev/null || { echo "rsync is needed as the oracle" >&2; return 1; }
+	TREE_BASE=$(make_tmpdir)
+	SRC=$TREE_BASE/src
+	DST=$TREE_BASE/dst
+	"$MKTREE" --quiet "$SRC"
+	# One copy shared by the tests that only look at it.
+	copy_tree "$SRC" "$DST" "$TREE_BASE/copy"
+	COPY_STATUS=$status
+	export TREE_BASE SRC DST COPY_STATUS
+}
+
+teardown_file() {
+	remove_tree "${TREE_BASE:-}"
+}
+
+setup() {
+	T=$(make_tmpdir)
+}
+
+teardown() {
+	remove_tree "${T:-}"
+}
+
+# --- helpers ----------------------------------------------------------------
+
+# copy_tree SRC DST LOG: run the whole pipeline from SRC's parent directory;
+# sets $status to the first non-zero exit status of the three tools (0 if
+# none) and leaves each tool's stderr in LOG.walk, LOG.plan, LOG.put.
+copy_tree() {
+	local src=$1 dst=$2 log=$3 st
+	status=0
+	(
+		cd "$(dirname "$src")" &&
+			"$IOUWALK" "$src" 2>"$log.walk" | "$IOUPLAN" 2>"$log.plan" |
+			"$IOUPUT" "$dst" 2>"$log.put"
+		st=("${PIPESTATUS[@]}")
+		for s in "${st[@]}"; do [ "$s" -eq 0 ] || exit "$s"; done
+	) || status=$?
+	if [ "$status" -ne 0 ]; then
+		echo "pipeline exit status $status; stderr of iouwalk, iouplan, iouput:" >&2
+		cat "$log.walk" "$log.plan" "$log.put" | head -n 20 | cut -c1-300 >&2
+	fi
+}
+
+# rsync_oracle SRC DST OUT: rsync's dry run must find nothing to change.
+# Allowed: the root "./" line; "filename overflows max-path len" errors about
+# deep/ (rsync cannot handle paths over PATH_MAX; the deep test covers that
+# part), with rsync's exit status 23 and its summary line, only then.
+rsync_oracle() {
+	local src=$1 dst=$2 out=$3 rs=0
+	rsync -aHAXn --numeric-ids --checksum --itemize-changes "$src/" "$dst/" \
+		>"$out.stdout" 2>"$out.stderr" || rs=$?
+	grep -v -E '^[.>ch*][dfLDS][^ ]* \./$' "$out.stdout" >"$out.changes" || true
+	grep -v -E '^filename overflows max-path len by [0-9]+: deep/' "$out.stderr" |
+		grep -v -E '^rsync error: some files/attrs were not transferred ' >"$out.errors" || true
+	local ok=1
+	if [ -s "$out.changes" ]; then
+		echo "rsync finds differences (first 30):" >&2
+		head -n 30 "$out.changes" | cut -c1-300 >&2
+		ok=0
+	fi
+	if [ -s "$out.errors" ]; then
+		echo "rsync reports errors other than over-long deep/ paths:" >&2
+		head -n 30 "$out.errors" | cut -c1-300 >&2
+		ok=0
+	fi
+	case $rs in
+	0) ;;
+	23) grep -q -E '^filename overflows max-path len' "$out.stderr" || {
+		echo "rsync exit 23 without an over-long path error" >&2
+		ok=0
+	} ;;
+	*) echo "rsync exit status $rs" >&2; ok=0 ;;
+	esac
+	[ "$ok" = 1 ]
+}
+
+# deep_listing DIR OUT: the canonical listing of DIR/deep, paths relative to
+# it (find's %P works below PATH_MAX): type, mode, size, mtime, link count,
+# owner, symlink target, path; NUL-terminated, sorted. Fails on a find error.
+deep_listing() {
+	(cd "$1/deep" && find . -mindepth 1 -printf '%y %m %s %T@ %n %U:%G %l %P\0') >"$2.raw" || return
+	sort -z "$2.raw" >"$2"
+}
+
+# deep_checksums DIR OUT: "sha256 path" for every regular file below DIR/deep.
+# Each file is opened after cd-ing one component at a time, so no system
+# call sees a path over PATH_MAX.
+deep_checksums() {
+	(cd "$1/deep" && find . -mindepth 1 -type f -printf '%P\0') >"$2.paths" || return
+	perl -0 -MDigest::SHA -e '
+		my $base = shift;
+		while (my $p = <STDIN>) {
+			chomp $p;
+			chdir $base or die "chdir $base: $!\n";
+			my @c = split m{/}, $p;
+			my $name = pop @c;
+			for (@c) { chdir $_ or die "chdir into $p: $!\n" }
+			open my $fh, "<", $name or die "open $p: $!\n";
+			binmode $fh;
+			print Digest::SHA->new(256)->addfile($fh)->hexdigest, " $p\0";
+		}' "$1/deep" <"$2.paths" >"$2.raw" || return
+	sort -z "$2.raw" >"$2"
+}
+
+# dst_untouched DIR: DIR does not exist or is empty.
+dst_untouched() {
+	[ ! -e "$1" ] && return 0
+	if [ -n "$(find "$1" -mindepth 1 -print -quit)" ]; then
+		echo "$1 is not empty:" >&2
+		find "$1" -mindepth 1 -maxdepth 1 | head >&2
+		return 1
+	fi
+}
+
+# put_plan PLANFILE DST: run iouput on a prepared plan; sets $status, stderr
+# in $T/put.err.
+put_plan() {
+	status=0
+	"$IOUPUT" "$2" "$1" 2>"$T/put.err" || status=$?
+}
+
+# --- a whole copy -------------------------------------------------------------
+
+@test "the pipeline copies the hostile tree and exits 0 (as root)" {
+	skip_unless_root "perm/ holds a 0000 directory and foreign owners"
+	[ "$COPY_STATUS" -eq 0 ]
+	[ -d "$DST" ]
+}
+
+@test "rsync -aHAX --checksum finds nothing to change between source and copy, except paths it cannot reach" {
+	skip_unless_root "only root can copy foreign owners and devices"
+	rsync_oracle "$SRC" "$DST" "$T/rsync"
+}
+
+@test "the part deeper than PATH_MAX has the same types, modes, sizes, times, link counts, targets and contents" {
+	skip_unless_root "the copy of the whole tree needs root"
+	# Sanity: the tree really goes past PATH_MAX.
+	longest=$(cd "$SRC/deep" && find . -printf '%P\0' | perl -0ne 'chomp; $m = length if length > $m; END { print $m + 0 }')
+	[ "$longest" -gt 4096 ]
+
+	deep_listing "$SRC" "$T/src.list"
+	deep_listing "$DST" "$T/dst.list"
+	same_sorted "$T/src.list" "$T/dst.list"
+	# bottom-file, bottom-link, bottom-symlink, bottom-fifo and 4 file-at-*
+	# at least, and 20 directory levels.
+	[ "$(grep -zc '^d ' "$T/dst.list")" -eq 20 ]
+	grep -zq '^f .*/bottom-file$' "$T/dst.list"
+	grep -zq '^l .* \.\./\.\./\.\. .*/bottom-symlink$' "$T/dst.list"
+	grep -zq '^p .*/bottom-fifo$' "$T/dst.list"
+
+	deep_checksums "$SRC" "$T/src.sum"
+	deep_checksums "$DST" "$T/dst.sum"
+	same_sorted "$T/src.sum" "$T/dst.sum"
+	[ "$(count0 "$T/dst.sum")" -ge 6 ]
+}
+
+@test "the hard link from the top of deep/ to its bottom is one inode in the copy" {
+	skip_unless_root "the copy of the whole tree needs root"
+	(cd "$DST/deep" && find . -samefile top-link -printf '%i %n %P\0') >"$T/group"
+	[ "$(count0 "$T/group")" -eq 2 ]
+	[ "$(tr '\0' '\n' <"$T/group" | cut -d' ' -f2 | sort -u)" = 2 ]
+	grep -zq '/bottom-link$' "$T/group"
+}
+
+@test "a sparse file stays sparse: the copy allocates no more blocks than the source, plus slack" {
+	skip_unless_root "the copy of the whole tree needs root"
+	f=files/sparse
+	[ "$(stat -c %s "$DST/$f")" -eq "$(stat -c %s "$SRC/$f")" ]
+	cmp "$SRC/$f" "$DST/$f"
+	src_kib=$(($(stat -c '%b * %B' "$SRC/$f") / 1024))
+	dst_kib=$(($(stat -c '%b * %B' "$DST/$f") / 1024))
+	echo "allocated: source $src_kib KiB, copy $dst_kib KiB" >&2
+	# 256 MiB long, three data extents: allow 1 MiB on top of the source.
+	[ "$dst_kib" -le $((src_kib + 1024)) ]
+}
+
+@test "the 3-member hard-link group is one inode in the copy, with the source's link count" {
+	skip_unless_root "the copy of the whole tree needs root"
+	src_nlink=$(stat -c %h "$SRC/hard/a")
+	[ "$src_nlink" -eq 3 ]
+	ino=$(stat -c %i "$DST/hard/a")
+	for p in hard/a hard/x/b hard/y/z/c; do
+		[ "$(stat -c %i "$DST/$p")" = "$ino" ]
+		[ "$(stat -c %h "$DST/$p")" -eq "$src_nlink" ]
+	done
+	[ "$(cat "$DST/hard/y/z/c")" = "shared by three names" ]
+	# The hard-linked symlink and FIFO pairs too.
+	[ "$(stat -c %i "$DST/hard/symlink1")" = "$(stat -c %i "$DST/hard/y/symlink2")" ]
+	[ "$(stat -c %i "$DST/hard/fifo1")" = "$(stat -c %i "$DST/hard/x/fifo2")" ]
+}
+
+@test "no .iou-tmp.* temporary file is left in the copy" {
+	skip_unless_root "the copy of the whole tree needs root"
+	# find copes with the deep part; a find error fails the test.
+	find "$DST" -name '.iou-tmp.*' -printf '%P\0' >"$T/tmp"
+	if [ -s "$T/tmp" ]; then show0 "$T/tmp"; fi
+	[ ! -s "$T/tmp" ]
+}
+
+@test "copying a second time onto the same destination leaves rsync silent, with no temporary file" {
+	skip_unless_root "the copy of the whole tree needs root"
+	copy_tree "$SRC" "$T/dst" "$T/first"
+	[ "$status" -eq 0 ]
+	copy_tree "$SRC" "$T/dst" "$T/second"
+	[ "$status" -eq 0 ]
+	rsync_oracle "$SRC" "$T/dst" "$T/rsync"
+	deep_listing "$SRC" "$T/src.list"
+	deep_listing "$T/dst" "$T/dst.list"
+	same_sorted "$T/src.list" "$T/dst.list"
+	find "$T/dst" -name '.iou-tmp.*' -printf '%P\0' >"$T/tmp"
+	[ ! -s "$T/tmp" ]
+	# Still one inode per hard-link group.
+	[ "$(stat -c %h "$T/dst/hard/a")" -eq 3 ]
+}
+
+# --- malformed plans ------------------------------------------------------------
+
+# A valid plan of a small tree, for the tests to break.
+make_plan() {
+	mkdir -p "$T/src/sub"
+	printf 'one\n' >"$T/src/sub/file"
+	ln -s file "$T/src/sub/link"
+	"$IOUWALK" "$T/src" | "$IOUPLAN" >"$T/plan"
+}
+
+@test "a plan that is garbage is refused with exit 2 naming record 1, and nothing is created" {
+	printf 'garbage\0' >"$T/plan"
+	put_plan "$T/plan" "$T/dst"
+	cat "$T/put.err" >&2
+	[ "$status" -eq 2 ]
+	grep -q 'record 1\b' "$T/put.err"
+	dst_untouched "$T/dst"
+
+	mkdir "$T/dst2"
+	put_plan "$T/plan" "$T/dst2"
+	[ "$status" -eq 2 ]
+	dst_untouched "$T/dst2"
+}
+
+@test "a plan whose last record is truncated is refused with exit 2 naming that record, and nothing is created" {
+	make_plan
+	n=$(count0 "$T/plan")
+	[ "$n" -ge 6 ]
+	# Drop the final NUL and a few bytes: the mkdirs before it must not run.
+	head -c -5 "$T/plan" >"$T/bad"
+	put_plan "$T/bad" "$T/dst"
+	cat "$T/put.err" >&2
+	[ "$status" -eq 2 ]
+	grep -q "record $n\b" "$T/put.err"
+	dst_untouched "$T/dst"
+}
+
+@test "a plan with a bad operation in the middle is refused with exit 2 naming that record, and nothing is created" {
+	make_plan
+	# Record 4 (header is record 1) gets an unknown operation.
+	perl -0pe 's/\A\S+ /frobnicate / if $. == 4' "$T/plan" >"$T/bad"
+	if cmp -s "$T/plan" "$T/bad"; then false; fi
+	put_plan "$T/bad" "$T/dst"
+	cat "$T/put.err" >&2
+	[ "$status" -eq 2 ]
+	grep -q 'record 4\b' "$T/put.err"
+	dst_untouched "$T/dst"
+}
+
+@test "a walk stream given as a plan is refused with exit 2 naming record 1 (its header), and nothing is created" {
+	make_plan
+	"$IOUWALK" "$T/src" >"$T/walk"
+	put_plan "$T/walk" "$T/dst"
+	cat "$T/put.err" >&2
+	[ "$status" -eq 2 ]
+	grep -q 'record 1\b' "$T/put.err"
+	dst_untouched "$T/dst"
+}
+
+@test "a valid plan of the small tree is carried out (control for the malformed-plan tests)" {
+	make_plan
+	put_plan "$T/plan" "$T/dst"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/dst/sub/file")" = one ]
+	[ "$(readlink "$T/dst/sub/link")" = file ]
+}
