@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "iou/array.h"
+
 void cursor_init(struct cursor *c, int root_fd, bool create)
 {
 	memset(c, 0, sizeof(*c));
@@ -19,46 +21,38 @@ void cursor_init(struct cursor *c, int root_fd, bool create)
 static void cursor_pop(struct cursor *c)
 {
 	c->depth--;
-	close(c->fds[c->depth]);
-	c->path.len = c->depth ? c->ends[c->depth - 1] : 0;
+	close(c->levels[c->depth].fd);
+	c->path.len = c->depth ? c->levels[c->depth - 1].end : 0;
 }
 
 void cursor_free(struct cursor *c)
 {
 	while (c->depth)
 		cursor_pop(c);
-	free(c->fds);
-	free(c->ends);
+	free(c->levels);
 	buf_free(&c->path);
 }
 
 static int cursor_top(const struct cursor *c)
 {
-	return c->depth ? c->fds[c->depth - 1] : c->root_fd;
+	return c->depth ? c->levels[c->depth - 1].fd : c->root_fd;
 }
 
 /* Open one more component below the top, creating it when asked. */
 static int cursor_push(struct cursor *c, const char *name, size_t len)
 {
 	char *copy = strndup(name, len);
+	struct cursor_level *levels;
 	int fd, ret = 0;
 
 	if (!copy)
 		return -ENOMEM;
-	if (c->depth == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		int *fds = realloc(c->fds, cap * sizeof(*fds));
-		size_t *ends = fds ? realloc(c->ends, cap * sizeof(*ends)) : NULL;
-
-		if (fds)
-			c->fds = fds;
-		if (!fds || !ends) {
-			ret = -ENOMEM;
-			goto out;
-		}
-		c->ends = ends;
-		c->cap = cap;
+	levels = array_grow(c->levels, &c->cap, c->depth, sizeof(*levels), 16);
+	if (!levels) {
+		ret = -ENOMEM;
+		goto out;
 	}
+	c->levels = levels;
 	fd = openat(cursor_top(c), copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT && c->create) {
 		if (mkdirat(cursor_top(c), copy, 0700) && errno != EEXIST) {
@@ -76,8 +70,8 @@ static int cursor_push(struct cursor *c, const char *name, size_t len)
 		ret = -ENOMEM;
 		goto out;
 	}
-	c->fds[c->depth] = fd;
-	c->ends[c->depth] = c->path.len;
+	c->levels[c->depth].fd = fd;
+	c->levels[c->depth].end = c->path.len;
 	c->depth++;
 out:
 	free(copy);
@@ -90,7 +84,7 @@ static size_t cursor_common(const struct cursor *c, const char *dir, size_t dir_
 	size_t keep = 0;
 
 	for (size_t i = 0; i < c->depth; i++) {
-		size_t end = c->ends[i];
+		size_t end = c->levels[i].end;
 
 		if (end > dir_len || memcmp(c->path.data, dir, end) ||
 		    (end < dir_len && dir[end] != '/'))
@@ -106,7 +100,7 @@ int cursor_parent(struct cursor *c, const char *path, size_t path_len, int *dirf
 	const char *slash = memrchr(path, '/', path_len);
 	size_t dir_len = slash ? (size_t)(slash - path) : 0;
 	size_t keep = cursor_common(c, path, dir_len);
-	size_t pos = keep ? c->ends[keep - 1] + 1 : 0;
+	size_t pos = keep ? c->levels[keep - 1].end + 1 : 0;
 	int ret;
 
 	while (c->depth > keep)

@@ -15,7 +15,7 @@ uint64_t inoset_dev(uint32_t major, uint32_t minor)
 	return (uint64_t)major << 32 | minor;
 }
 
-static size_t inoset_hash(uint64_t dev, uint64_t ino)
+size_t inoset_hash(uint64_t dev, uint64_t ino)
 {
 	uint64_t h = ino * 0x9E3779B97F4A7C15ull ^ dev * 0xC2B2AE3D27D4EB4Full;
 

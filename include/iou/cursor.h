@@ -16,13 +16,17 @@
 
 #include "iou/buf.h"
 
+struct cursor_level {
+	int fd;	    /* the directory after this component */
+	size_t end; /* length of the cursor's path through this component */
+};
+
 struct cursor {
 	int root_fd;   /* not owned */
-	int *fds;      /* fds[i] is the directory after component i */
-	size_t depth;  /* components open */
+	struct cursor_level *levels; /* one per open component */
+	size_t depth;		     /* components open */
 	size_t cap;
 	struct buf path; /* the components open, joined by '/' */
-	size_t *ends;	 /* ends[i]: length of path through component i */
 	bool create;	 /* make missing directories (mode 0700) */
 };
 

@@ -22,6 +22,9 @@ struct inoset {
 /* Pack a major:minor pair the way the set keys devices. */
 uint64_t inoset_dev(uint32_t major, uint32_t minor);
 
+/* The hash the set uses for a pair; other (device, inode) maps share it. */
+size_t inoset_hash(uint64_t dev, uint64_t ino);
+
 /* Insert a pair. Returns 1 if it was new, 0 if already present, or -ENOMEM. */
 int inoset_insert(struct inoset *s, uint64_t dev, uint64_t ino);
 

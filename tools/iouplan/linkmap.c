@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "iou/inoset.h"
+
 /*
  * Paths are never empty, so path_len 0 marks a free slot; a path fits a
  * record, so 32 bits hold its length (STREAM_RECORD_MAX is 16 MiB).
@@ -16,16 +18,9 @@ struct linkmap_slot {
 	char type;
 };
 
-static size_t linkmap_hash(uint64_t dev, uint64_t ino)
-{
-	uint64_t h = ino * 0x9E3779B97F4A7C15ull ^ dev * 0xC2B2AE3D27D4EB4Full;
-
-	return (size_t)(h ^ h >> 29);
-}
-
 static struct linkmap_slot *linkmap_find(const struct linkmap *m, uint64_t dev, uint64_t ino)
 {
-	size_t mask = m->cap - 1, i = linkmap_hash(dev, ino) & mask;
+	size_t mask = m->cap - 1, i = inoset_hash(dev, ino) & mask;
 
 	while (m->slots[i].path_len && !(m->slots[i].ino == ino && m->slots[i].dev == dev))
 		i = (i + 1) & mask;

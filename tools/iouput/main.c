@@ -164,7 +164,10 @@ static int open_dir_or_fail(const char *path, const char *what)
 	return fd;
 }
 
-/* Switch to the source root a header names: drain, reopen. */
+/*
+ * Switch to the source root a header names: drain, reopen. Returns 0, or 1
+ * when the root cannot be opened (already reported).
+ */
 static int enter_root(struct pool *pool, struct exec_shared *sh, const char *rec, size_t len)
 {
 	struct stream_header h;
@@ -175,7 +178,7 @@ static int enter_root(struct pool *pool, struct exec_shared *sh, const char *rec
 	stream_parse_header(rec, len, &h, &why);
 	fd = open_dir_or_fail(h.root, "source");
 	if (fd < 0)
-		return -ENOENT;
+		return 1;
 	if (sh->src_root_fd >= 0)
 		close(sh->src_root_fd);
 	sh->src_root_fd = fd;
@@ -266,11 +269,9 @@ static int run(const struct cli *cli)
 		return EXIT_FAILED;
 	}
 	ret = carry_out(spool, &pool, &sh, &serial);
-	status = pool_stop(&pool) ? EXIT_FAILED : 0;
-	if (ret < 0) {
+	status = pool_stop(&pool) || ret ? EXIT_FAILED : 0;
+	if (ret < 0)
 		fprintf(stderr, "iouput: %s\n", strerror(-ret));
-		status = EXIT_FAILED;
-	}
 	exec_worker_free(&serial);
 	close(spool);
 	close(sh.dst_root_fd);

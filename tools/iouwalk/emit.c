@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iou/array.h"
 #include "iou/stream.h"
 
 int emit_out_init(struct emit_out *o, int fd, enum emit_format format)
@@ -23,15 +24,12 @@ void emit_out_free(struct emit_out *o)
 
 static int emit_mark_hardlink(struct emit_buf *eb, size_t offset, const struct walk_record *r)
 {
-	if (eb->nmarks == eb->capmarks) {
-		size_t cap = eb->capmarks ? eb->capmarks * 2 : 64;
-		struct emit_mark *m = realloc(eb->marks, cap * sizeof(*m));
+	struct emit_mark *m;
 
-		if (!m)
-			return -ENOMEM;
-		eb->marks = m;
-		eb->capmarks = cap;
-	}
+	m = array_grow(eb->marks, &eb->capmarks, eb->nmarks, sizeof(*m), 64);
+	if (!m)
+		return -ENOMEM;
+	eb->marks = m;
 	eb->marks[eb->nmarks].offset = offset;
 	eb->marks[eb->nmarks].dev = inoset_dev(r->dev_major, r->dev_minor);
 	eb->marks[eb->nmarks].ino = r->ino;

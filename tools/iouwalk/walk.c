@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "iou/array.h"
 #include "iou/cursor.h"
 #include "iou/stream.h"
 #include "iou/uring.h"
@@ -67,15 +68,11 @@ struct walk_worker {
 
 static int stack_push(struct task_stack *s, struct walk_task *t)
 {
-	if (s->len == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct walk_task **p = realloc(s->items, cap * sizeof(*p));
+	struct walk_task **items = array_grow(s->items, &s->cap, s->len, sizeof(*items), 64);
 
-		if (!p)
-			return -ENOMEM;
-		s->items = p;
-		s->cap = cap;
-	}
+	if (!items)
+		return -ENOMEM;
+	s->items = items;
 	s->items[s->len++] = t;
 	return 0;
 }
@@ -214,6 +211,7 @@ static bool is_dot_or_dotdot(const char *name)
 /* Collect the names of one getdents64 chunk into w->entries. */
 static int collect_names(struct walk_worker *w, long nread, size_t *count)
 {
+	struct scan_entry *e;
 	size_t n = 0;
 
 	for (long off = 0; off < nread;) {
@@ -222,15 +220,10 @@ static int collect_names(struct walk_worker *w, long nread, size_t *count)
 		off += d->d_reclen;
 		if (is_dot_or_dotdot(d->d_name))
 			continue;
-		if (n == w->entries_cap) {
-			size_t cap = w->entries_cap ? w->entries_cap * 2 : 256;
-			struct scan_entry *p = realloc(w->entries, cap * sizeof(*p));
-
-			if (!p)
-				return -ENOMEM;
-			w->entries = p;
-			w->entries_cap = cap;
-		}
+		e = array_grow(w->entries, &w->entries_cap, n, sizeof(*e), 256);
+		if (!e)
+			return -ENOMEM;
+		w->entries = e;
 		w->entries[n++].name = d->d_name;
 	}
 	*count = n;
