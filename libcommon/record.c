@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 static const char record_types[] = "fdlpscb";
-static const uint32_t record_type_modes[] = {S_IFREG, S_IFDIR,	S_IFLNK, S_IFIFO,
+static const uint32_t record_type_modes[] = {S_IFREG,  S_IFDIR, S_IFLNK, S_IFIFO,
 					     S_IFSOCK, S_IFCHR, S_IFBLK};
 
 char record_type_of_mode(uint32_t st_mode)
@@ -74,8 +74,9 @@ int record_format_walk(struct buf *b, const struct walk_record *r)
 	int ret;
 
 	format_flags(flags, r->flags);
-	ret = buf_printf(b, "%c %.3s %" PRIu32 ":%" PRIu32 " %" PRIu64 " %" PRIu64 " %04" PRIo32
-			    " %" PRIu32 " %" PRIu32 " %" PRIu64 " %" PRIu64 " %" PRIu32 ":%" PRIu32,
+	ret = buf_printf(b,
+			 "%c %.3s %" PRIu32 ":%" PRIu32 " %" PRIu64 " %" PRIu64 " %04" PRIo32
+			 " %" PRIu32 " %" PRIu32 " %" PRIu64 " %" PRIu64 " %" PRIu32 ":%" PRIu32,
 			 r->type, flags, r->dev_major, r->dev_minor, r->ino, r->nlink, r->mode,
 			 r->uid, r->gid, r->size, r->blocks, r->rdev_major, r->rdev_minor);
 	if (!ret)
@@ -277,11 +278,11 @@ enum walk_field {
 };
 
 static const char *const walk_field_errors[F_COUNT] = {
-	"bad or missing TYPE field",  "bad or missing FLAGS field", "bad or missing DEV field",
-	"bad or missing INO field",   "bad or missing NLINK field", "bad or missing MODE field",
-	"bad or missing UID field",   "bad or missing GID field",   "bad or missing SIZE field",
-	"bad or missing BLOCKS field", "bad or missing RDEV field", "bad or missing ATIME field",
-	"bad or missing MTIME field", "bad or missing CTIME field", "bad or missing TARGET field",
+    "bad or missing TYPE field",   "bad or missing FLAGS field", "bad or missing DEV field",
+    "bad or missing INO field",	   "bad or missing NLINK field", "bad or missing MODE field",
+    "bad or missing UID field",	   "bad or missing GID field",	 "bad or missing SIZE field",
+    "bad or missing BLOCKS field", "bad or missing RDEV field",	 "bad or missing ATIME field",
+    "bad or missing MTIME field",  "bad or missing CTIME field", "bad or missing TARGET field",
 };
 
 static int parse_walk_field(enum walk_field i, char *s, size_t len, struct walk_record *r,
@@ -349,7 +350,7 @@ int record_parse(char *rec, size_t len, struct walk_record *r, unsigned opts, co
 		if (next_field(&f, &s, &n)) {
 			/* Fields but no space after the last: the path is what is missing. */
 			*why = i == F_TARGET && f.p < f.end ? "missing PATH field"
-							     : walk_field_errors[i];
+							    : walk_field_errors[i];
 			return -EINVAL;
 		}
 		if (parse_walk_field(i, s, n, r, opts & RECORD_PARSE_ANY_TARGET)) {
@@ -358,9 +359,10 @@ int record_parse(char *rec, size_t len, struct walk_record *r, unsigned opts, co
 		}
 	}
 	if (!record_path_is_clean(f.p, (size_t)(f.end - f.p))) {
-		*why = f.p >= f.end ? "missing PATH field"
-				    : "PATH is not relative to the root (absolute, empty component, "
-				      "\".\" or \"..\")";
+		*why = f.p >= f.end
+			   ? "missing PATH field"
+			   : "PATH is not relative to the root (absolute, empty component, "
+			     "\".\" or \"..\")";
 		return -EINVAL;
 	}
 	r->path = f.p;

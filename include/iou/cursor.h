@@ -22,7 +22,7 @@ struct cursor_level {
 };
 
 struct cursor {
-	int root_fd;   /* not owned */
+	int root_fd;		     /* not owned */
 	struct cursor_level *levels; /* one per open component */
 	size_t depth;		     /* components open */
 	size_t cap;

@@ -17,7 +17,10 @@ struct inoset {
 	size_t count;
 };
 
-#define INOSET_INIT {NULL, 0, 0}
+#define INOSET_INIT                                                                                \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 /* Pack a major:minor pair the way the set keys devices. */
 uint64_t inoset_dev(uint32_t major, uint32_t minor);

@@ -22,9 +22,9 @@
 struct stream_reader {
 	int fd;
 	char *buf;
-	size_t cap;   /* bytes allocated */
-	size_t start; /* first unconsumed byte */
-	size_t end;   /* one past the last byte read */
+	size_t cap;	/* bytes allocated */
+	size_t start;	/* first unconsumed byte */
+	size_t end;	/* one past the last byte read */
 	uint64_t recno; /* number of the record last returned, from 1 */
 	int eof;
 };

@@ -41,8 +41,8 @@ static void survives_growth_with_every_member_kept(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(first_insert_is_new_and_second_is_a_repeat),
-		cmocka_unit_test(survives_growth_with_every_member_kept),
+	    cmocka_unit_test(first_insert_is_new_and_second_is_a_repeat),
+	    cmocka_unit_test(survives_growth_with_every_member_kept),
 	};
 
 	return cmocka_run_group_tests_name("inoset", tests, NULL, NULL);

@@ -69,9 +69,9 @@ static void dotdot_anywhere_is_refused(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(find_output_below_dot_becomes_relative),
-		cmocka_unit_test(absolute_paths_must_lie_under_an_absolute_root),
-		cmocka_unit_test(dotdot_anywhere_is_refused),
+	    cmocka_unit_test(find_output_below_dot_becomes_relative),
+	    cmocka_unit_test(absolute_paths_must_lie_under_an_absolute_root),
+	    cmocka_unit_test(dotdot_anywhere_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("iouwalk paths", tests, NULL, NULL);

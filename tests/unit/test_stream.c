@@ -19,22 +19,22 @@
 static struct walk_record sample_record(const char *path, size_t path_len)
 {
 	struct walk_record r = {
-		.type = 'f',
-		.flags = RECORD_HARDLINKED,
-		.dev_major = 254,
-		.dev_minor = 1,
-		.ino = 1234567890123ull,
-		.nlink = 3,
-		.mode = 04755,
-		.uid = 4000000000u,
-		.gid = 0,
-		.size = UINT64_MAX,
-		.blocks = 8,
-		.atime = {-1, 500000000},
-		.mtime = {4102444800ll, 123456789},
-		.ctime = {0, 0},
-		.path = path,
-		.path_len = path_len,
+	    .type = 'f',
+	    .flags = RECORD_HARDLINKED,
+	    .dev_major = 254,
+	    .dev_minor = 1,
+	    .ino = 1234567890123ull,
+	    .nlink = 3,
+	    .mode = 04755,
+	    .uid = 4000000000u,
+	    .gid = 0,
+	    .size = UINT64_MAX,
+	    .blocks = 8,
+	    .atime = {-1, 500000000},
+	    .mtime = {4102444800ll, 123456789},
+	    .ctime = {0, 0},
+	    .path = path,
+	    .path_len = path_len,
 	};
 	return r;
 }
@@ -79,8 +79,15 @@ static void assert_round_trip(const struct walk_record *r)
 static void paths_with_any_byte_but_nul_round_trip(void **state)
 {
 	static const char *const paths[] = {
-		"plain", "with space", "new\nline", "tab\there", "\xff\xfe invalid utf-8",
-		"-leading-dash", "dir/sub/file", "trailing space ", "%41 not decoded",
+	    "plain",
+	    "with space",
+	    "new\nline",
+	    "tab\there",
+	    "\xff\xfe invalid utf-8",
+	    "-leading-dash",
+	    "dir/sub/file",
+	    "trailing space ",
+	    "%41 not decoded",
 	};
 	char long_name[256];
 
@@ -112,8 +119,8 @@ static void paths_longer_than_path_max_round_trip(void **state)
 static void symlink_targets_round_trip_byte_for_byte(void **state)
 {
 	static const char *const targets[] = {
-		"-", "--", "../up", "/abs/path", "with space", "new\nline", "100%", "%2D",
-		"\x01\x7f\x80\xff", "a b%c\td",
+	    "-",	 "--",	 "../up", "/abs/path",	      "with space",
+	    "new\nline", "100%", "%2D",	  "\x01\x7f\x80\xff", "a b%c\td",
 	};
 
 	(void)state;
@@ -193,33 +200,28 @@ static void malformed_records_are_rejected_with_the_field_named(void **state)
 		const char *text;
 		const char *field;
 	} cases[] = {
-		{"x --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "TYPE"},
-		{"f hx- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "FLAGS"},
-		{"f --- 12 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "DEV"},
-		{"f --- 1:2 -3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "INO"},
-		{"f --- 1:2 3 1 644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "MODE"},
-		{"f --- 1:2 3 1 0648 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "MODE"},
-		{"f --- 1:2 3 1 0644 4294967296 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p",
-		 "UID"},
-		{"f --- 1:2 3 1 0644 0 0 18446744073709551616 0 0:0 0.000000000 0.000000000 "
-		 "0.000000000 - p",
-		 "SIZE"},
-		{"f --- 1:2 3 1 0644 0 0 007 0 0:0 0.000000000 0.000000000 0.000000000 - p", "SIZE"},
-		{"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.5 0.000000000 0.000000000 - p", "ATIME"},
-		{"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 1e9.000000000 0.000000000 - p",
-		 "MTIME"},
-		{"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 -0.000000000 - p",
-		 "CTIME"},
-		{"l --- 1:2 3 1 0777 0 0 1 0 0:0 0.000000000 0.000000000 0.000000000 - p",
-		 "TARGET"},
-		{"l --- 1:2 3 1 0777 0 0 1 0 0:0 0.000000000 0.000000000 0.000000000 %4 p",
-		 "TARGET"},
-		{"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 t p",
-		 "TARGET"},
-		{"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 -", "PATH"},
-		{"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - ", "PATH"},
-		{"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000", "ATIME"},
-		{"", "TYPE"},
+	    {"x --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "TYPE"},
+	    {"f hx- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "FLAGS"},
+	    {"f --- 12 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "DEV"},
+	    {"f --- 1:2 -3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "INO"},
+	    {"f --- 1:2 3 1 644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "MODE"},
+	    {"f --- 1:2 3 1 0648 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "MODE"},
+	    {"f --- 1:2 3 1 0644 4294967296 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p",
+	     "UID"},
+	    {"f --- 1:2 3 1 0644 0 0 18446744073709551616 0 0:0 0.000000000 0.000000000 "
+	     "0.000000000 - p",
+	     "SIZE"},
+	    {"f --- 1:2 3 1 0644 0 0 007 0 0:0 0.000000000 0.000000000 0.000000000 - p", "SIZE"},
+	    {"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.5 0.000000000 0.000000000 - p", "ATIME"},
+	    {"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 1e9.000000000 0.000000000 - p", "MTIME"},
+	    {"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 -0.000000000 - p", "CTIME"},
+	    {"l --- 1:2 3 1 0777 0 0 1 0 0:0 0.000000000 0.000000000 0.000000000 - p", "TARGET"},
+	    {"l --- 1:2 3 1 0777 0 0 1 0 0:0 0.000000000 0.000000000 0.000000000 %4 p", "TARGET"},
+	    {"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 t p", "TARGET"},
+	    {"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 -", "PATH"},
+	    {"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - ", "PATH"},
+	    {"f --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000", "ATIME"},
+	    {"", "TYPE"},
 	};
 	const char *why;
 
@@ -234,8 +236,8 @@ static void malformed_records_are_rejected_with_the_field_named(void **state)
 
 static void paths_that_escape_the_root_are_rejected(void **state)
 {
-	static const char *const bad[] = {"/etc/passwd", "..", "a/../../b", "a//b", "./a",
-					  "a/.",	 "a/",	"a/./b"};
+	static const char *const bad[] = {"/etc/passwd", "..",	"a/../../b", "a//b",
+					  "./a",	 "a/.", "a/",	     "a/./b"};
 	static const char *const good[] = {".", "a", "a/b", "..a", "a..", ".hidden/x", "a/...b"};
 	char rec[256];
 	const char *why;
@@ -383,19 +385,19 @@ static void reader_refuses_a_record_over_the_limit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(paths_with_any_byte_but_nul_round_trip),
-		cmocka_unit_test(paths_longer_than_path_max_round_trip),
-		cmocka_unit_test(symlink_targets_round_trip_byte_for_byte),
-		cmocka_unit_test(encoded_target_is_one_field_of_printable_bytes),
-		cmocka_unit_test(device_and_every_type_round_trip),
-		cmocka_unit_test(formatted_fields_read_like_find),
-		cmocka_unit_test(malformed_records_are_rejected_with_the_field_named),
-		cmocka_unit_test(paths_that_escape_the_root_are_rejected),
-		cmocka_unit_test(header_round_trips_and_newer_major_is_refused),
-		cmocka_unit_test(reader_splits_on_nul_and_counts_records),
-		cmocka_unit_test(reader_reports_a_truncated_last_record),
-		cmocka_unit_test(reader_handles_records_larger_than_its_buffer),
-		cmocka_unit_test(reader_refuses_a_record_over_the_limit),
+	    cmocka_unit_test(paths_with_any_byte_but_nul_round_trip),
+	    cmocka_unit_test(paths_longer_than_path_max_round_trip),
+	    cmocka_unit_test(symlink_targets_round_trip_byte_for_byte),
+	    cmocka_unit_test(encoded_target_is_one_field_of_printable_bytes),
+	    cmocka_unit_test(device_and_every_type_round_trip),
+	    cmocka_unit_test(formatted_fields_read_like_find),
+	    cmocka_unit_test(malformed_records_are_rejected_with_the_field_named),
+	    cmocka_unit_test(paths_that_escape_the_root_are_rejected),
+	    cmocka_unit_test(header_round_trips_and_newer_major_is_refused),
+	    cmocka_unit_test(reader_splits_on_nul_and_counts_records),
+	    cmocka_unit_test(reader_reports_a_truncated_last_record),
+	    cmocka_unit_test(reader_handles_records_larger_than_its_buffer),
+	    cmocka_unit_test(reader_refuses_a_record_over_the_limit),
 	};
 
 	return cmocka_run_group_tests_name("stream", tests, NULL, NULL);

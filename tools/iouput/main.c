@@ -18,17 +18,17 @@
 #define QUEUE_DEPTH 4096
 
 static const char usage_text[] =
-	"usage: iouput [OPTION]... DST [PLAN]\n"
-	"Carry out the plan that iouplan wrote (standard input, or PLAN) so that DST\n"
-	"holds a copy of the plan's source root. Run it in the directory iouwalk ran in:\n"
-	"the source root is taken as the walk named it.\n"
-	"\n"
-	"  -j, --jobs N   carry out records with N threads (default: online CPUs)\n"
-	"  -h, --help     show this help\n"
-	"      --version  show the version\n"
-	"\n"
-	"Exit status: 0 all done, 1 some entries failed (reported), 2 usage error or\n"
-	"malformed plan (nothing written).\n";
+    "usage: iouput [OPTION]... DST [PLAN]\n"
+    "Carry out the plan that iouplan wrote (standard input, or PLAN) so that DST\n"
+    "holds a copy of the plan's source root. Run it in the directory iouwalk ran in:\n"
+    "the source root is taken as the walk named it.\n"
+    "\n"
+    "  -j, --jobs N   carry out records with N threads (default: online CPUs)\n"
+    "  -h, --help     show this help\n"
+    "      --version  show the version\n"
+    "\n"
+    "Exit status: 0 all done, 1 some entries failed (reported), 2 usage error or\n"
+    "malformed plan (nothing written).\n";
 
 struct cli {
 	unsigned jobs;
@@ -45,10 +45,10 @@ static int usage_error(const char *what)
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
-		{"jobs", required_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	long v;
@@ -138,7 +138,9 @@ static int spool_plan(int in, const char *plan_name, int *spool)
 	if (ret < 0)
 		fprintf(stderr, "iouput: %s: record %llu: %s\n", plan_name,
 			(unsigned long long)r.recno + (why ? 0 : 1),
-			why ? why : ret == -EBADMSG ? "ends inside a record" : strerror(-ret));
+			why		  ? why
+			: ret == -EBADMSG ? "ends inside a record"
+					  : strerror(-ret));
 	stream_reader_free(&r);
 	buf_free(&copy);
 	if (ret < 0) {

@@ -15,7 +15,7 @@
 #include "iou/record.h"
 
 struct meta_ctx {
-	bool set_owner;		 /* chown to the numeric ids (root only) */
+	bool set_owner;		  /* chown to the numeric ids (root only) */
 	atomic_bool xattr_warned; /* the destination lacks xattrs: said once */
 };
 

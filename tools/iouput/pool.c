@@ -18,8 +18,7 @@ void pool_run_record(struct exec_worker *w, struct pool *p, const struct plan_re
 	if (!ret)
 		return;
 	atomic_store(&p->failed, 1);
-	fprintf(stderr, "iouput: %s/%s: %s: %s\n", p->dst_name, pr->obj.path, step,
-		strerror(-ret));
+	fprintf(stderr, "iouput: %s/%s: %s: %s\n", p->dst_name, pr->obj.path, step, strerror(-ret));
 }
 
 static struct pool_job *pool_take(struct pool *p)

@@ -20,22 +20,22 @@
 #define DEFAULT_RING_WORKERS 2
 
 static const char usage_text[] =
-	"usage: iouwalk [OPTION]... PATH...\n"
-	"       iouwalk --from0 [OPTION]... [ROOT] < NUL-separated paths\n"
-	"Walk each PATH without following symlinks and write an iou-stream(5) of\n"
-	"statx records to standard output, a directory before its contents.\n"
-	"\n"
-	"  -x, --one-file-system  emit mount points (flagged 'm') but do not enter them\n"
-	"  -d, --no-recurse       emit the named paths only, not what is below them\n"
-	"      --from0            read paths below ROOT (default .) from standard input,\n"
-	"                         NUL-separated, as find -print0 writes them\n"
-	"      --paths0           write bare NUL-terminated paths, as find -print0\n"
-	"  -j, --jobs N           walk with N threads (default: online CPUs)\n"
-	"      --no-uring         use plain syscalls, not io_uring (also IOU_NO_URING=1)\n"
-	"  -h, --help             show this help\n"
-	"      --version          show the version\n"
-	"\n"
-	"Exit status: 0 all walked, 1 something was skipped (reported), 2 usage error.\n";
+    "usage: iouwalk [OPTION]... PATH...\n"
+    "       iouwalk --from0 [OPTION]... [ROOT] < NUL-separated paths\n"
+    "Walk each PATH without following symlinks and write an iou-stream(5) of\n"
+    "statx records to standard output, a directory before its contents.\n"
+    "\n"
+    "  -x, --one-file-system  emit mount points (flagged 'm') but do not enter them\n"
+    "  -d, --no-recurse       emit the named paths only, not what is below them\n"
+    "      --from0            read paths below ROOT (default .) from standard input,\n"
+    "                         NUL-separated, as find -print0 writes them\n"
+    "      --paths0           write bare NUL-terminated paths, as find -print0\n"
+    "  -j, --jobs N           walk with N threads (default: online CPUs)\n"
+    "      --no-uring         use plain syscalls, not io_uring (also IOU_NO_URING=1)\n"
+    "  -h, --help             show this help\n"
+    "      --version          show the version\n"
+    "\n"
+    "Exit status: 0 all walked, 1 something was skipped (reported), 2 usage error.\n";
 
 struct cli {
 	struct walk_options walk;
@@ -43,8 +43,7 @@ struct cli {
 	int from0;
 };
 
-static void report_error(void *arg, const char *root, const char *path, int err,
-			 const char *why)
+static void report_error(void *arg, const char *root, const char *path, int err, const char *why)
 {
 	const char *sep = root[strlen(root) - 1] == '/' ? "" : "/";
 
@@ -94,15 +93,15 @@ enum { OPT_FROM0 = 256, OPT_PATHS0, OPT_NO_URING, OPT_VERSION };
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
-		{"one-file-system", no_argument, NULL, 'x'},
-		{"no-recurse", no_argument, NULL, 'd'},
-		{"from0", no_argument, NULL, OPT_FROM0},
-		{"paths0", no_argument, NULL, OPT_PATHS0},
-		{"jobs", required_argument, NULL, 'j'},
-		{"no-uring", no_argument, NULL, OPT_NO_URING},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, OPT_VERSION},
-		{NULL, 0, NULL, 0},
+	    {"one-file-system", no_argument, NULL, 'x'},
+	    {"no-recurse", no_argument, NULL, 'd'},
+	    {"from0", no_argument, NULL, OPT_FROM0},
+	    {"paths0", no_argument, NULL, OPT_PATHS0},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"no-uring", no_argument, NULL, OPT_NO_URING},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
@@ -192,16 +191,16 @@ fatal:
 int main(int argc, char **argv)
 {
 	struct cli cli = {
-		.walk =
-			{
-				.jobs = default_jobs(),
-				.recurse = true,
-				.use_uring = true,
-				.ring_entries = DEFAULT_RING_ENTRIES,
-				.ring_workers = DEFAULT_RING_WORKERS,
-				.on_error = report_error,
-			},
-		.format = EMIT_RECORDS,
+	    .walk =
+		{
+		    .jobs = default_jobs(),
+		    .recurse = true,
+		    .use_uring = true,
+		    .ring_entries = DEFAULT_RING_ENTRIES,
+		    .ring_workers = DEFAULT_RING_WORKERS,
+		    .on_error = report_error,
+		},
+	    .format = EMIT_RECORDS,
 	};
 	struct emit_out out;
 	int ret;

@@ -13,8 +13,8 @@
 static void scan_sync(int dirfd, struct scan_entry *e, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		e[i].err = statx(dirfd, e[i].name, SCAN_FLAGS, SCAN_STATX_MASK, &e[i].stx) ? -errno
-											  : 0;
+		e[i].err =
+		    statx(dirfd, e[i].name, SCAN_FLAGS, SCAN_STATX_MASK, &e[i].stx) ? -errno : 0;
 }
 
 /* Submit as many entries as the ring holds, then reap them all. */

@@ -272,7 +272,8 @@ static int walk_dir_task(struct walk_worker *w, struct walk_task *t)
 	struct walk_dir *dir;
 	int fd, ret;
 
-	fd = cursor_openat(parent_fd, t->open_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd =
+	    cursor_openat(parent_fd, t->open_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
 		walk_report(w->ctx, t->path, fd);
 		return 0;
@@ -468,8 +469,8 @@ static int ctx_finish(struct walk_ctx *ctx, int ret)
  * Stat one starting point (a root, or a listed path below one), emit it into
  * eb and, if it is a directory to enter, queue it for the workers.
  */
-static int walk_start(struct walk_ctx *ctx, struct emit_buf *eb, struct walk_dir *base,
-		      int dirfd, const char *name, const char *path, struct buf *link)
+static int walk_start(struct walk_ctx *ctx, struct emit_buf *eb, struct walk_dir *base, int dirfd,
+		      const char *name, const char *path, struct buf *link)
 {
 	struct walk_record r;
 	struct walk_task *t;
@@ -620,8 +621,7 @@ static int walk_listed(struct walk_ctx *ctx, struct emit_buf *eb, struct walk_di
 	return ret;
 }
 
-int walk_paths_from(const struct walk_options *opt, struct emit_out *out, const char *root,
-		    int fd)
+int walk_paths_from(const struct walk_options *opt, struct emit_out *out, const char *root, int fd)
 {
 	struct emit_buf eb = {0};
 	struct walk_dir *base = NULL;

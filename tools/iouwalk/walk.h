@@ -20,16 +20,15 @@
  * Called for each object that could not be walked; path is root-relative.
  * why, when not NULL, explains better than the errno's text.
  */
-typedef void walk_error_fn(void *arg, const char *root, const char *path, int err,
-			   const char *why);
+typedef void walk_error_fn(void *arg, const char *root, const char *path, int err, const char *why);
 
 struct walk_options {
-	unsigned jobs;		/* worker threads, at least 1 */
-	bool one_file_system;	/* do not enter mount boundaries */
-	bool recurse;		/* descend into directories */
-	bool use_uring;		/* false: plain syscalls only */
-	unsigned ring_entries;	/* statx operations in flight per thread */
-	unsigned ring_workers;	/* io-wq bound per ring, 0 for the kernel's default */
+	unsigned jobs;	       /* worker threads, at least 1 */
+	bool one_file_system;  /* do not enter mount boundaries */
+	bool recurse;	       /* descend into directories */
+	bool use_uring;	       /* false: plain syscalls only */
+	unsigned ring_entries; /* statx operations in flight per thread */
+	unsigned ring_workers; /* io-wq bound per ring, 0 for the kernel's default */
 	walk_error_fn *on_error;
 	void *error_arg;
 };
@@ -48,8 +47,7 @@ int walk_root(const struct walk_options *opt, struct emit_out *out, const char *
  * prefix are removed). Returns as walk_root(), or -EBADMSG when the input
  * ends inside a path.
  */
-int walk_paths_from(const struct walk_options *opt, struct emit_out *out, const char *root,
-		    int fd);
+int walk_paths_from(const struct walk_options *opt, struct emit_out *out, const char *root, int fd);
 
 /*
  * Reduce a listed path to a clean root-relative path in place: strip "./"
