@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "iou/uring.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +36,29 @@ int uring_init(struct io_uring *ring, unsigned entries, unsigned max_workers)
 		workers[1] = max_workers;
 		/* Older kernels cannot bound io-wq; the ring still works. */
 		(void)io_uring_register_iowq_max_workers(ring, workers);
+	}
+	return 0;
+}
+
+int uring_submit_collect(struct io_uring *ring, unsigned count, int *res)
+{
+	struct io_uring_cqe *cqe;
+	int ret;
+
+	do
+		ret = io_uring_submit_and_wait(ring, count);
+	while (ret == -EINTR);
+	if (ret < 0)
+		return ret;
+	while (count) {
+		ret = io_uring_wait_cqe(ring, &cqe);
+		if (ret == -EINTR)
+			continue;
+		if (ret)
+			return ret;
+		res[io_uring_cqe_get_data64(cqe)] = cqe->res;
+		io_uring_cqe_seen(ring, cqe);
+		count--;
 	}
 	return 0;
 }

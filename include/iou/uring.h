@@ -26,4 +26,12 @@ bool uring_disabled_by_env(void);
  */
 int uring_init(struct io_uring *ring, unsigned entries, unsigned max_workers);
 
+/*
+ * Submit everything queued and wait for `count` completions, storing each
+ * result in res[user_data] (callers number their SQEs 0..count-1). Returns 0,
+ * or the negative errno of io_uring_enter: then the ring is unusable and the
+ * caller falls back to plain syscalls for what is not yet done.
+ */
+int uring_submit_collect(struct io_uring *ring, unsigned count, int *res);
+
 #endif

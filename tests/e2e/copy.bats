@@ -44,7 +44,8 @@ teardown() {
 
 # --- helpers ----------------------------------------------------------------
 
-# copy_tree SRC DST LOG: run the whole pipeline from SRC's parent directory;
+# copy_tree SRC DST LOG: run the whole pipeline from SRC's parent directory
+# (iouput gets the options in the array PUT_ARGS, if set);
 # sets $status to the first non-zero exit status of the three tools (0 if
 # none) and leaves each tool's stderr in LOG.walk, LOG.plan, LOG.put.
 copy_tree() {
@@ -53,7 +54,7 @@ copy_tree() {
 	(
 		cd "$(dirname "$src")" &&
 			"$IOUWALK" "$src" 2>"$log.walk" | "$IOUPLAN" 2>"$log.plan" |
-			"$IOUPUT" "$dst" 2>"$log.put"
+			"$IOUPUT" ${PUT_ARGS[@]+"${PUT_ARGS[@]}"} "$dst" 2>"$log.put"
 		st=("${PIPESTATUS[@]}")
 		for s in "${st[@]}"; do [ "$s" -eq 0 ] || exit "$s"; done
 	) || status=$?
@@ -233,6 +234,52 @@ put_plan() {
 	[ ! -s "$T/tmp" ]
 	# Still one inode per hard-link group.
 	[ "$(stat -c %h "$T/dst/hard/a")" -eq 3 ]
+}
+
+@test "without io_uring, on one thread, or on many unpinned threads, the copy is just as faithful" {
+	skip_unless_root "the copy of the whole tree needs root"
+	IOU_NO_URING=1 copy_tree "$SRC" "$T/env" "$T/env"
+	[ "$status" -eq 0 ]
+	rsync_oracle "$SRC" "$T/env" "$T/env.rsync"
+	PUT_ARGS=(--no-uring -j 1)
+	copy_tree "$SRC" "$T/one" "$T/one"
+	[ "$status" -eq 0 ]
+	rsync_oracle "$SRC" "$T/one" "$T/one.rsync"
+	PUT_ARGS=(-j 7 --no-pin)
+	copy_tree "$SRC" "$T/many" "$T/many"
+	[ "$status" -eq 0 ]
+	rsync_oracle "$SRC" "$T/many" "$T/many.rsync"
+}
+
+# small_files DIR: 300 files from 0 bytes to just past the batch buffer
+# (64 KiB) in three directories, with assorted modes and times.
+small_files() {
+	local d i size
+	for d in a b c; do
+		mkdir -p "$1/$d"
+		for i in $(seq 0 99); do
+			size=$(((i * i * 7 + ${#d}) % 70000))
+			((i == 98)) && size=65536
+			((i == 99)) && size=65537
+			head -c "$size" /dev/urandom >"$1/$d/f$i"
+			chmod "$(printf '%o' $((0400 + (i % 8) * 011)))" "$1/$d/f$i"
+			touch -m -d "@$((1000000000 + i)).$((i * 1234567 % 1000000000))" "$1/$d/f$i"
+		done
+	done
+}
+
+@test "an unprivileged user's copy of small files (batched in the ring) is faithful" {
+	skip_unless_root "switching to the nobody user needs root"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	chmod 755 "$T"
+	mkdir "$T/u"
+	small_files "$T/u/src"
+	chown -R nobody: "$T/u"
+	(cd "$T/u" && setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+		bash -c '"$1" src | "$2" | "$3" dst' _ "$IOUWALK" "$IOUPLAN" "$IOUPUT") 2>"$T/err" ||
+		{ cat "$T/err" >&2; false; }
+	[ ! -s "$T/err" ]
+	rsync_oracle "$T/u/src" "$T/u/dst" "$T/rsync"
 }
 
 # --- malformed plans ------------------------------------------------------------

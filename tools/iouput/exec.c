@@ -89,17 +89,22 @@ static int exec_mkdir(struct exec_worker *w, const struct plan_record *p, const 
 	return S_ISDIR(st.st_mode) ? 0 : -EEXIST;
 }
 
+/* A new plan header switched roots (with no record in flight): follow it. */
+static void follow_source_root(struct exec_worker *w)
+{
+	if (w->src.root_fd != w->shared->src_root_fd) {
+		cursor_free(&w->src);
+		cursor_init(&w->src, w->shared->src_root_fd, false);
+	}
+}
+
 /* Open the source object of p (relative to the source root) for reading. */
 static int open_source(struct exec_worker *w, const struct walk_record *r, int flags)
 {
 	const char *name;
 	int dirfd, fd, ret;
 
-	/* A new plan header switched roots (with no record in flight): follow it. */
-	if (w->src.root_fd != w->shared->src_root_fd) {
-		cursor_free(&w->src);
-		cursor_init(&w->src, w->shared->src_root_fd, false);
-	}
+	follow_source_root(w);
 	if (strcmp(r->path, ".") == 0)
 		dirfd = w->shared->src_root_fd, name = ".";
 	else if ((ret = cursor_parent(&w->src, r->path, r->path_len, &dirfd, &name)))
@@ -151,6 +156,32 @@ static int publish(struct exec_worker *w, int fd, int dirfd, const char *tmp, co
 	return make_replacing(w, dirfd, name, link_tmpfile, &l);
 }
 
+int exec_publish_tmpfile(struct exec_worker *w, int fd, int dirfd, const char *name)
+{
+	return publish(w, fd, dirfd, "", name);
+}
+
+int exec_parents(struct exec_worker *w, const struct walk_record *r, int *src_dir, int *dst_dir,
+		 const char **name)
+{
+	int ret;
+
+	follow_source_root(w);
+	ret = cursor_parent(&w->src, r->path, r->path_len, src_dir, name);
+	if (!ret)
+		ret = cursor_parent(&w->dst, r->path, r->path_len, dst_dir, name);
+	return ret;
+}
+
+/* Remember whether extents can be shared between this source and DST. */
+static void note_reflink(struct exec_shared *sh, enum copy_method method)
+{
+	if (method == COPY_REFLINK)
+		atomic_store(&sh->reflink, REFLINK_WORKS);
+	else if (method != COPY_NONE)
+		atomic_store(&sh->reflink, REFLINK_NONE);
+}
+
 static int exec_copy(struct exec_worker *w, const struct plan_record *p, const char **step,
 		     bool *warn)
 {
@@ -171,6 +202,8 @@ static int exec_copy(struct exec_worker *w, const struct plan_record *p, const c
 		goto out;
 	*step = "copy data";
 	ret = copy_file_data(src, dst, p->obj.size, w->buf, w->bufsize, &method);
+	if (!ret)
+		note_reflink(w->shared, method);
 	if (!ret)
 		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, warn, step);
 	if (!ret) {

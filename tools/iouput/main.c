@@ -16,6 +16,7 @@
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
 #define QUEUE_DEPTH 4096
+#define IOWQ_MAX    2 /* io-wq threads per ring: see README, "Performance" */
 
 static const char usage_text[] =
     "usage: iouput [OPTION]... DST [PLAN]\n"
@@ -24,6 +25,9 @@ static const char usage_text[] =
     "the source root is taken as the walk named it.\n"
     "\n"
     "  -j, --jobs N   carry out records with N threads (default: online CPUs)\n"
+    "      --no-pin   let the scheduler move the threads (default: pinned, one\n"
+    "                 per CPU in turn)\n"
+    "      --no-uring plain syscalls only, no io_uring (also IOU_NO_URING=1)\n"
     "  -h, --help     show this help\n"
     "      --version  show the version\n"
     "\n"
@@ -32,6 +36,8 @@ static const char usage_text[] =
 
 struct cli {
 	unsigned jobs;
+	bool no_pin;
+	bool no_uring;
 	const char *dst;
 	const char *plan;
 };
@@ -45,10 +51,9 @@ static int usage_error(const char *what)
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
-	    {"jobs", required_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	    {"jobs", required_argument, NULL, 'j'}, {"no-pin", no_argument, NULL, 'P'},
+	    {"no-uring", no_argument, NULL, 'U'},   {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	long v;
@@ -61,6 +66,12 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			if (end == optarg || *end || v < 1 || v > 1024)
 				return usage_error("invalid job count (want 1 to 1024)");
 			cli->jobs = (unsigned)v;
+			break;
+		case 'P':
+			cli->no_pin = true;
+			break;
+		case 'U':
+			cli->no_uring = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -103,6 +114,26 @@ static int check_record(char *rec, size_t len, bool first, const char **why)
 	return plan_parse(rec, len, &pr, why);
 }
 
+#define SPOOL_CHUNK (256 * 1024)
+
+static int spool_flush(int fd, struct buf *out)
+{
+	int ret = stream_write_all(fd, out->data, out->len);
+
+	buf_clear(out);
+	return ret;
+}
+
+/* Buffer records so the spool costs a write per chunk, not per record. */
+static int spool_add(int fd, struct buf *out, const char *rec, size_t len)
+{
+	int ret = buf_append(out, rec, len);
+
+	if (!ret && out->len >= SPOOL_CHUNK)
+		ret = spool_flush(fd, out);
+	return ret;
+}
+
 /*
  * Read and check the whole plan before anything is written, keeping a copy
  * in an unnamed temporary file to carry out afterwards.
@@ -110,7 +141,7 @@ static int check_record(char *rec, size_t len, bool first, const char **why)
 static int spool_plan(int in, const char *plan_name, int *spool)
 {
 	struct stream_reader r;
-	struct buf copy = BUF_INIT;
+	struct buf copy = BUF_INIT, out = BUF_INIT;
 	const char *why = NULL;
 	char *rec;
 	size_t len;
@@ -129,8 +160,10 @@ static int spool_plan(int in, const char *plan_name, int *spool)
 		if (!ret && check_record(copy.data, len, r.recno == 1, &why))
 			ret = -EBADMSG;
 		if (!ret)
-			ret = stream_write_all(fd, rec, len + 1);
+			ret = spool_add(fd, &out, rec, len + 1);
 	}
+	if (!ret)
+		ret = spool_flush(fd, &out);
 	if (ret == 0 && r.recno == 0) {
 		why = "the plan is empty";
 		ret = -EBADMSG;
@@ -143,6 +176,7 @@ static int spool_plan(int in, const char *plan_name, int *spool)
 					  : strerror(-ret));
 	stream_reader_free(&r);
 	buf_free(&copy);
+	buf_free(&out);
 	if (ret < 0) {
 		close(fd);
 		return EXIT_USAGE;
@@ -184,6 +218,7 @@ static int enter_root(struct pool *pool, struct exec_shared *sh, const char *rec
 	if (sh->src_root_fd >= 0)
 		close(sh->src_root_fd);
 	sh->src_root_fd = fd;
+	atomic_store(&sh->reflink, REFLINK_UNKNOWN);
 	return 0;
 }
 
@@ -249,6 +284,13 @@ static int open_destination(const char *dst)
 
 static int run(const struct cli *cli)
 {
+	struct pool_config cfg = {
+	    .threads = cli->jobs,
+	    .depth = QUEUE_DEPTH,
+	    .pin = !cli->no_pin,
+	    .uring = !cli->no_uring,
+	    .iowq_max = IOWQ_MAX,
+	};
 	struct exec_shared sh = {.src_root_fd = -1};
 	struct exec_worker serial;
 	struct pool pool;
@@ -265,8 +307,7 @@ static int run(const struct cli *cli)
 	sh.dst_root_fd = open_destination(cli->dst);
 	if (sh.dst_root_fd < 0)
 		return EXIT_FAILED;
-	if (pool_start(&pool, cli->jobs, QUEUE_DEPTH, &sh, cli->dst) ||
-	    exec_worker_init(&serial, &sh)) {
+	if (pool_start(&pool, &cfg, &sh, cli->dst) || exec_worker_init(&serial, &sh)) {
 		fputs("iouput: cannot start workers\n", stderr);
 		return EXIT_FAILED;
 	}

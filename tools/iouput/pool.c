@@ -2,9 +2,12 @@
 #include "pool.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "batch.h"
 
 void pool_run_record(struct exec_worker *w, struct pool *p, const struct plan_record *pr)
 {
@@ -21,70 +24,172 @@ void pool_run_record(struct exec_worker *w, struct pool *p, const struct plan_re
 	fprintf(stderr, "iouput: %s/%s: %s: %s\n", p->dst_name, pr->obj.path, step, strerror(-ret));
 }
 
-static struct pool_job *pool_take(struct pool *p)
+/* Take up to max queued jobs, waiting for one. Returns how many. */
+static unsigned pool_take(struct pool *p, struct pool_job **jobs, unsigned max)
 {
-	struct pool_job *job = NULL;
+	unsigned n = 0;
 
 	pthread_mutex_lock(&p->lock);
 	while (!p->count && !p->closing)
 		pthread_cond_wait(&p->not_empty, &p->lock);
-	if (p->count) {
-		job = p->ring[p->head];
+	/* Leave work for the others when the queue is short. */
+	if (max > p->count / p->nthreads)
+		max = p->count / p->nthreads ? (unsigned)(p->count / p->nthreads) : 1;
+	while (p->count && n < max) {
+		jobs[n++] = p->ring[p->head];
 		p->head = (p->head + 1) % p->cap;
 		p->count--;
-		p->running++;
-		pthread_cond_signal(&p->not_full);
 	}
+	p->running += n;
+	if (n)
+		pthread_cond_broadcast(&p->not_full);
 	pthread_mutex_unlock(&p->lock);
-	return job;
+	return n;
 }
 
-static void pool_done(struct pool *p)
+static void pool_done(struct pool *p, unsigned n)
 {
 	pthread_mutex_lock(&p->lock);
-	if (--p->running == 0 && p->count == 0)
+	p->running -= n;
+	if (p->running == 0 && p->count == 0)
 		pthread_cond_broadcast(&p->idle);
 	pthread_mutex_unlock(&p->lock);
+}
+
+static void report_item(struct pool *p, const struct batch_item *it)
+{
+	if (it->warn)
+		fprintf(stderr, "iouput: %s: extended attributes not supported; not copied\n",
+			p->dst_name);
+	if (!it->ret)
+		return;
+	atomic_store(&p->failed, 1);
+	fprintf(stderr, "iouput: %s/%s: %s: %s\n", p->dst_name, it->p->obj.path, it->step,
+		strerror(-it->ret));
+}
+
+static bool same_parent(const struct walk_record *a, const struct walk_record *b)
+{
+	const char *sa = strrchr(a->path, '/'), *sb = strrchr(b->path, '/');
+	size_t la = sa ? (size_t)(sa - a->path) : 0, lb = sb ? (size_t)(sb - b->path) : 0;
+
+	return la == lb && memcmp(a->path, b->path, la) == 0;
+}
+
+/* How many of pr[0..n) from the first on can share one batch. */
+static unsigned batch_run_length(const struct pool *p, const struct plan_record *pr, unsigned n)
+{
+	unsigned len = 1;
+
+	while (len < n && len < BATCH_FILES && batch_fits(p->shared, &pr[len]) &&
+	       same_parent(&pr[0].obj, &pr[len].obj))
+		len++;
+	return len;
+}
+
+/* Carry out parsed records in order, small files of a directory together. */
+static void pool_run_records(struct pool *p, struct exec_worker *w, struct batch_ring *ring,
+			     const struct plan_record *pr, unsigned n)
+{
+	struct batch_item items[BATCH_FILES];
+	unsigned len;
+
+	for (unsigned i = 0; i < n; i += len) {
+		len = 1;
+		if (!ring || ring->broken || !batch_fits(p->shared, &pr[i])) {
+			pool_run_record(w, p, &pr[i]);
+			continue;
+		}
+		len = batch_run_length(p, &pr[i], n - i);
+		for (unsigned k = 0; k < len; k++)
+			items[k].p = &pr[i + k];
+		batch_copy(ring, w, items, len);
+		for (unsigned k = 0; k < len; k++)
+			report_item(p, &items[k]);
+	}
+}
+
+static void pool_pin(struct pool *p)
+{
+	unsigned index = atomic_fetch_add(&p->next_index, 1);
+	cpu_set_t set;
+
+	if (!p->cfg.pin || !p->ncpus)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(p->cpus[index % p->ncpus], &set);
+	/* Pinning is a hint: a cpuset that forbids it still gets a copy. */
+	(void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
 }
 
 static void *pool_thread(void *arg)
 {
 	struct pool *p = arg;
+	struct pool_job *jobs[BATCH_FILES];
+	struct plan_record pr[BATCH_FILES];
+	struct batch_ring ring;
 	struct exec_worker w;
-	struct pool_job *job;
-	struct plan_record pr;
 	const char *why;
-	int ready = exec_worker_init(&w, p->shared);
+	unsigned n, parsed;
+	bool have_ring;
+	int ready;
 
-	while ((job = pool_take(p))) {
+	pool_pin(p);
+	ready = exec_worker_init(&w, p->shared);
+	/* The ring is made here: it belongs to this thread alone. */
+	have_ring = p->cfg.uring && batch_ring_init(&ring, p->cfg.iowq_max) == 0;
+	while ((n = pool_take(p, jobs, BATCH_FILES))) {
 		/* The plan was validated before anything ran; this cannot fail. */
-		if (ready == 0 && plan_parse(job->rec, job->len, &pr, &why) == 0)
-			pool_run_record(&w, p, &pr);
-		else
+		for (parsed = 0; ready == 0 && parsed < n; parsed++)
+			if (plan_parse(jobs[parsed]->rec, jobs[parsed]->len, &pr[parsed], &why))
+				break;
+		if (parsed < n)
 			atomic_store(&p->failed, 1);
-		free(job);
-		pool_done(p);
+		pool_run_records(p, &w, have_ring ? &ring : NULL, pr, parsed);
+		for (unsigned i = 0; i < n; i++)
+			free(jobs[i]);
+		pool_done(p, n);
 	}
+	if (have_ring)
+		batch_ring_free(&ring);
 	exec_worker_free(&w);
 	return NULL;
 }
 
-int pool_start(struct pool *p, unsigned nthreads, size_t depth, struct exec_shared *shared,
+/* The CPUs this process may run on, in order, for pinning. */
+static void pool_find_cpus(struct pool *p)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	p->cpus = calloc((size_t)CPU_COUNT(&set), sizeof(*p->cpus));
+	if (!p->cpus)
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &set))
+			p->cpus[p->ncpus++] = cpu;
+}
+
+int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared *shared,
 	       const char *dst_name)
 {
 	memset(p, 0, sizeof(*p));
+	p->cfg = *cfg;
 	p->shared = shared;
 	p->dst_name = dst_name;
-	p->cap = depth;
-	p->ring = calloc(depth, sizeof(*p->ring));
-	p->threads = calloc(nthreads, sizeof(*p->threads));
+	p->cap = cfg->depth;
+	p->ring = calloc(p->cap, sizeof(*p->ring));
+	p->threads = calloc(cfg->threads, sizeof(*p->threads));
 	if (!p->ring || !p->threads)
 		return -ENOMEM;
+	if (cfg->pin)
+		pool_find_cpus(p);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->not_empty, NULL);
 	pthread_cond_init(&p->not_full, NULL);
 	pthread_cond_init(&p->idle, NULL);
-	for (; p->nthreads < nthreads; p->nthreads++)
+	for (; p->nthreads < cfg->threads; p->nthreads++)
 		if (pthread_create(&p->threads[p->nthreads], NULL, pool_thread, p))
 			break;
 	return p->nthreads ? 0 : -EAGAIN;
@@ -127,6 +232,7 @@ int pool_stop(struct pool *p)
 		pthread_join(p->threads[i], NULL);
 	free(p->ring);
 	free(p->threads);
+	free(p->cpus);
 	pthread_cond_destroy(&p->not_empty);
 	pthread_cond_destroy(&p->not_full);
 	pthread_cond_destroy(&p->idle);

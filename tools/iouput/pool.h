@@ -7,10 +7,13 @@
  * blocks when the queue is full, so memory depends on the queue depth, not
  * on the size of the tree; pool_drain() is the barrier between operations
  * that depend on each other (hard links wait for the copies they point at).
+ * Each worker takes a run of records at once so that small files of one
+ * directory go through its io_uring together (batch.h).
  */
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "exec.h"
@@ -18,6 +21,15 @@
 struct pool_job {
 	size_t len;
 	char rec[]; /* the raw plan record, NUL-terminated */
+};
+
+/* How workers are set up. */
+struct pool_config {
+	unsigned threads;
+	size_t depth;	   /* records queued at most */
+	bool pin;	   /* pin worker i to the i-th CPU the process may use */
+	bool uring;	   /* one io_uring per worker, for batches of small files */
+	unsigned iowq_max; /* io-wq threads per ring and kind */
 };
 
 struct pool {
@@ -34,9 +46,13 @@ struct pool {
 	const char *dst_name; /* for messages */
 	pthread_t *threads;
 	unsigned nthreads;
+	struct pool_config cfg;
+	int *cpus; /* CPUs to pin to, in order */
+	unsigned ncpus;
+	atomic_uint next_index; /* each thread takes one: its CPU */
 };
 
-int pool_start(struct pool *p, unsigned nthreads, size_t depth, struct exec_shared *shared,
+int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared *shared,
 	       const char *dst_name);
 
 /* Queue a copy of a raw record. Returns 0 or -ENOMEM. */
