@@ -101,6 +101,7 @@ demo: deps all
 
 bench: deps all
 	@bench/walk
+	@bench/copy
 
 # AddressSanitizer and UBSan over the unit and e2e tests, in a tree of its own.
 asan: deps
