@@ -90,7 +90,8 @@ static int batch_open(struct batch_ring *b, int sdir, int ddir, struct batch_ite
 		io_uring_prep_openat(batch_sqe(b, 2 * i), sdir, it[i].name,
 				     O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0);
 		io_uring_prep_openat(batch_sqe(b, 2 * i + 1), ddir, ".",
-				     O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+				     O_TMPFILE | O_WRONLY | O_CLOEXEC,
+				     meta_create_mode(&it[i].p->obj));
 	}
 	ret = uring_submit_collect(&b->ring, 2 * n, b->res);
 	if (ret)
@@ -184,7 +185,8 @@ static void batch_meta(struct exec_worker *w, struct batch_item *it, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		if (item_live(&it[i]))
 			it[i].ret = meta_apply_fd(&w->shared->meta, it[i].src, it[i].dst,
-						  &it[i].p->obj, &it[i].warn, &it[i].step);
+						  &it[i].p->obj, meta_create_mode(&it[i].p->obj),
+						  &it[i].warn, &it[i].step);
 }
 
 static void batch_queue_link(struct batch_ring *b, struct batch_item *it, unsigned i, int ddir)
@@ -200,8 +202,8 @@ static void batch_queue_link(struct batch_ring *b, struct batch_item *it, unsign
 }
 
 /* Name every complete file; what the ring cannot link is linked by exec. */
-static int batch_link(struct batch_ring *b, struct exec_worker *w, int ddir,
-		      struct batch_item *it, unsigned n)
+static int batch_link(struct batch_ring *b, struct exec_worker *w, int ddir, struct batch_item *it,
+		      unsigned n)
 {
 	unsigned queued = 0;
 	int ret;

@@ -39,8 +39,8 @@ struct batch_item {
 
 struct batch_ring {
 	struct io_uring ring;
-	char *bufs; /* BATCH_FILES buffers of BATCH_FILE_BYTES */
-	bool fixed; /* bufs registered with the ring */
+	char *bufs;	/* BATCH_FILES buffers of BATCH_FILE_BYTES */
+	bool fixed;	/* bufs registered with the ring */
 	bool proc_link; /* link through /proc/self/fd: AT_EMPTY_PATH refused */
 	bool broken;	/* io_uring_enter failed: copy file by file */
 	int res[2 * BATCH_FILES];

@@ -114,15 +114,15 @@ static int open_source(struct exec_worker *w, const struct walk_record *r, int f
 }
 
 /* An unnamed file in dirfd, or a hidden temporary name when the fs lacks O_TMPFILE. */
-static int create_tmp(struct exec_worker *w, int dirfd, char tmp[TMP_NAME_MAX])
+static int create_tmp(struct exec_worker *w, int dirfd, uint32_t mode, char tmp[TMP_NAME_MAX])
 {
-	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
 
 	tmp[0] = '\0';
 	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
 		return fd < 0 ? -errno : fd;
 	tmp_name(w, tmp);
-	fd = openat(dirfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(dirfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
 	return fd < 0 ? -errno : fd;
 }
 
@@ -197,7 +197,7 @@ static int exec_copy(struct exec_worker *w, const struct plan_record *p, const c
 	*step = "create";
 	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
 	if (!ret)
-		ret = dst = create_tmp(w, dirfd, tmp);
+		ret = dst = create_tmp(w, dirfd, meta_create_mode(&p->obj), tmp);
 	if (ret < 0)
 		goto out;
 	*step = "copy data";
@@ -205,7 +205,8 @@ static int exec_copy(struct exec_worker *w, const struct plan_record *p, const c
 	if (!ret)
 		note_reflink(w->shared, method);
 	if (!ret)
-		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, warn, step);
+		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, meta_create_mode(&p->obj),
+				    warn, step);
 	if (!ret) {
 		*step = "rename into place";
 		ret = publish(w, dst, dirfd, tmp, name);
@@ -306,7 +307,9 @@ static int exec_dirmeta(struct exec_worker *w, const struct plan_record *p, cons
 	else if ((ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name)))
 		goto out;
 	dst = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	ret = dst < 0 ? -errno : meta_apply_fd(&w->shared->meta, src, dst, &p->obj, warn, step);
+	ret = dst < 0 ? -errno
+		      : meta_apply_fd(&w->shared->meta, src, dst, &p->obj, META_MODE_UNKNOWN, warn,
+				      step);
 	if (dst >= 0)
 		close(dst);
 out:

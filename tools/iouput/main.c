@@ -303,7 +303,7 @@ static int run(const struct cli *cli)
 	status = spool_plan(in, cli->plan ? cli->plan : "standard input", &spool);
 	if (status)
 		return status;
-	sh.meta.set_owner = geteuid() == 0;
+	meta_init(&sh.meta, geteuid() == 0);
 	sh.dst_root_fd = open_destination(cli->dst);
 	if (sh.dst_root_fd < 0)
 		return EXIT_FAILED;
@@ -330,6 +330,8 @@ int main(int argc, char **argv)
 	int ret;
 
 	cli.jobs = cpus > 0 ? (unsigned)cpus : 1;
+	/* Files are created with the modes they will keep (meta_create_mode). */
+	umask(0);
 	ret = parse_cli(argc, argv, &cli);
 	if (ret)
 		return ret;

@@ -4,6 +4,9 @@
 #include <attr/libattr.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,33 +18,88 @@ static void meta_times(const struct walk_record *r, struct timespec ts[2])
 	ts[1].tv_nsec = r->mtime.nsec;
 }
 
-static bool xattrs_unsupported(int err)
+/* Most objects have no xattrs, or a few short ones: one call lists them. */
+#define XATTR_STACK_BYTES 4096
+
+void meta_init(struct meta_ctx *m, bool set_owner)
 {
-	return err == ENOTSUP || err == ENOSYS;
+	m->set_owner = set_owner;
+	atomic_init(&m->xattr_warned, false);
+	/* libattr reads /etc/xattr.conf on first use, unlocked: do it now. */
+	(void)attr_copy_action("user.iou", NULL);
 }
 
 /*
- * libattr's default check also skips what /etc/xattr.conf marks
- * "permissions" (the POSIX ACLs), expecting libacl to copy them; the raw
- * ACL attributes copy just as well, so only "skip" is honoured.
+ * libattr's rules (/etc/xattr.conf) say which names to leave alone; only
+ * "skip" is honoured: "permissions" marks the POSIX ACLs, which libattr
+ * expects libacl to copy, and their raw attributes copy just as well.
  */
-static int xattr_should_copy(const char *name, struct error_context *ctx)
+static bool xattr_wanted(const char *name)
 {
-	return attr_copy_action(name, ctx) != ATTR_ACTION_SKIP;
+	return attr_copy_action(name, NULL) != ATTR_ACTION_SKIP;
+}
+
+/*
+ * Fill *out with what get(name) returns, in small (XATTR_STACK_BYTES) or a
+ * buffer sized by asking first. Returns the length or a negative errno;
+ * *heap is what the caller frees.
+ */
+static ssize_t xattr_read(int fd, const char *name, char *small, char **out, char **heap)
+{
+	ssize_t n = name ? fgetxattr(fd, name, small, XATTR_STACK_BYTES)
+			 : flistxattr(fd, small, XATTR_STACK_BYTES);
+
+	*out = small;
+	*heap = NULL;
+	while (n < 0 && errno == ERANGE) {
+		n = name ? fgetxattr(fd, name, NULL, 0) : flistxattr(fd, NULL, 0);
+		if (n < 0)
+			break;
+		free(*heap);
+		*out = *heap = malloc((size_t)n + 1);
+		if (!*heap)
+			return -ENOMEM;
+		n = name ? fgetxattr(fd, name, *heap, (size_t)n) : flistxattr(fd, *heap, (size_t)n);
+	}
+	return n < 0 ? -errno : n;
+}
+
+static int xattr_copy_one(int src_fd, int dst_fd, const char *name)
+{
+	char small[XATTR_STACK_BYTES], *value, *heap;
+	ssize_t n = xattr_read(src_fd, name, small, &value, &heap);
+	int ret = n < 0 ? (int)n : 0;
+
+	if (!ret && fsetxattr(dst_fd, name, value, (size_t)n, 0))
+		ret = -errno;
+	free(heap);
+	return ret;
 }
 
 static int meta_copy_xattrs(struct meta_ctx *m, int src_fd, int dst_fd, bool *warn_once)
 {
-	if (attr_copy_fd(NULL, src_fd, NULL, dst_fd, xattr_should_copy, NULL) == 0)
-		return 0;
-	if (!xattrs_unsupported(errno))
-		return -errno;
-	*warn_once = !atomic_exchange(&m->xattr_warned, true);
-	return 0;
+	char small[XATTR_STACK_BYTES], *list, *heap;
+	ssize_t n = xattr_read(src_fd, NULL, small, &list, &heap);
+	int ret = n < 0 ? (int)n : 0;
+
+	for (ssize_t off = 0; !ret && off < n; off += (ssize_t)strlen(list + off) + 1)
+		if (xattr_wanted(list + off))
+			ret = xattr_copy_one(src_fd, dst_fd, list + off);
+	free(heap);
+	if (ret == -ENOTSUP || ret == -ENOSYS) {
+		*warn_once = !atomic_exchange(&m->xattr_warned, true);
+		ret = 0;
+	}
+	return ret;
+}
+
+uint32_t meta_create_mode(const struct walk_record *r)
+{
+	return r->mode & 0755;
 }
 
 int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_record *r,
-		  bool *warn_once, const char **step)
+		  uint32_t created_mode, bool *warn_once, const char **step)
 {
 	struct timespec ts[2];
 	int ret;
@@ -51,7 +109,8 @@ int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_reco
 	if (m->set_owner && fchown(fd, r->uid, r->gid))
 		return -errno;
 	*step = "chmod";
-	if (fchmod(fd, r->mode))
+	/* A chown never changes a mode without set-ID bits. */
+	if (r->mode != created_mode && fchmod(fd, r->mode))
 		return -errno;
 	*step = "copy xattrs";
 	ret = meta_copy_xattrs(m, src_fd, fd, warn_once);

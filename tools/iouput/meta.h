@@ -11,6 +11,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "iou/record.h"
 
@@ -19,16 +20,31 @@ struct meta_ctx {
 	atomic_bool xattr_warned; /* the destination lacks xattrs: said once */
 };
 
+/* Set up m before any thread uses it. */
+void meta_init(struct meta_ctx *m, bool set_owner);
+
+/*
+ * The mode to create a regular file with, so that meta_apply_fd() can skip
+ * chmod: r's permission bits, but never group- or other-writable while the
+ * data is still being written, and never set-ID (chown would clear it).
+ * Callers run with umask 0.
+ */
+uint32_t meta_create_mode(const struct walk_record *r);
+
+/* created_mode for meta_apply_fd() when the object was not just created. */
+#define META_MODE_UNKNOWN UINT32_MAX
+
 /*
  * Owner, mode, extended attributes and times of r onto an open file or
- * directory. The attributes are copied from src_fd: every one the caller may
+ * directory, fd; created_mode is the mode fd was created with
+ * (META_MODE_UNKNOWN if not). The attributes are copied from src_fd: every one the caller may
  * write, POSIX ACLs included (libattr's rules in /etc/xattr.conf decide what
  * to skip). A destination without xattr support sets *warn_once to true the
  * first time across the whole run and is otherwise not an error.
  * Returns 0 or a negative errno; *step names what failed.
  */
 int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_record *r,
-		  bool *warn_once, const char **step);
+		  uint32_t created_mode, bool *warn_once, const char **step);
 
 /* Owner, mode and times of r onto a symlink or special file, by name. */
 int meta_apply_at(struct meta_ctx *m, int dirfd, const char *name, const struct walk_record *r,
