@@ -17,7 +17,20 @@ static const struct {
     /* Any non-directory can have several names: files, symlinks, devices. */
     [PLAN_LINK] = {"link", "flpscb", "link cannot make a directory (TYPE d)"},
     [PLAN_DIRMETA] = {"dirmeta", "d", "dirmeta needs TYPE d"},
+    [PLAN_VERIFY] = {"verify", "f", "verify needs TYPE f"},
+    [PLAN_META] = {"meta", "flpscb", "meta cannot take a directory (TYPE d): use dirmeta"},
+    [PLAN_DELETE] = {"delete", "fdlpscb", ""},
 };
+
+bool plan_change_is_valid(const char *s)
+{
+	if (memcmp(s, PLAN_CHANGE_NEW, PLAN_CHANGE_LEN) == 0)
+		return true;
+	for (size_t i = 0; i < PLAN_CHANGE_LEN; i++)
+		if (s[i] != '.' && s[i] != PLAN_CHANGE_LETTERS[i])
+			return false;
+	return true;
+}
 
 const char *plan_op_name(enum plan_op op)
 {
@@ -32,7 +45,7 @@ int plan_format(struct buf *b, const struct plan_record *p)
 
 	if (!name)
 		return -EINVAL;
-	ret = buf_printf(b, "%s ", name);
+	ret = buf_printf(b, "%s %s ", name, p->change[0] ? p->change : PLAN_CHANGE_NEW);
 	if (!ret)
 		ret = record_format_walk(b, &p->obj);
 	if (ret)
@@ -75,8 +88,20 @@ static const char *plan_problem(enum plan_op op, const struct walk_record *r)
 	if (op == PLAN_LINK)
 		return link_target_problem(r);
 	/* RECORD_PARSE_ANY_TARGET let a target through; only symlinks and links have one. */
-	if (op != PLAN_SYMLINK && r->target)
-		return "bad TARGET field: only symlink and link records have a target";
+	if (r->type != 'l' && r->target)
+		return "bad TARGET field: only symlinks and link records have a target";
+	return NULL;
+}
+
+/* Whether the CHANGE field suits the operation; NULL if it does. */
+static const char *change_problem(enum plan_op op, const char *change)
+{
+	if (!plan_change_is_valid(change))
+		return "bad CHANGE field (\"+++++++++\", or each of \"cstpoguax\" or '.')";
+	if (op == PLAN_VERIFY && change[0] != 'c')
+		return "verify needs 'c' in its CHANGE field";
+	if (op == PLAN_META && change[0] == '+')
+		return "meta cannot make a new object (CHANGE \"+++++++++\")";
 	return NULL;
 }
 
@@ -88,10 +113,21 @@ int plan_parse(char *rec, size_t len, struct plan_record *p, const char **why)
 
 	p->op = sp ? plan_op_of_word(rec, (size_t)(sp - rec)) : PLAN_OP_COUNT;
 	if (p->op == PLAN_OP_COUNT) {
-		*why = "unknown operation (expected mkdir, copy, symlink, mknod, link or dirmeta)";
+		*why = "unknown operation (expected mkdir, copy, verify, symlink, mknod, link, "
+		       "meta, dirmeta or delete)";
 		return -EINVAL;
 	}
 	skip = (size_t)(sp - rec) + 1;
+	if (len - skip < PLAN_CHANGE_LEN + 1 || rec[skip + PLAN_CHANGE_LEN] != ' ') {
+		*why = "missing CHANGE field";
+		return -EINVAL;
+	}
+	*why = change_problem(p->op, rec + skip);
+	if (*why)
+		return -EINVAL;
+	memcpy(p->change, rec + skip, PLAN_CHANGE_LEN);
+	p->change[PLAN_CHANGE_LEN] = '\0';
+	skip += PLAN_CHANGE_LEN + 1;
 	ret = record_parse(rec + skip, len - skip, &p->obj, RECORD_PARSE_ANY_TARGET, why);
 	if (ret)
 		return ret;

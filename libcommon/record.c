@@ -85,6 +85,10 @@ int record_format_walk(struct buf *b, const struct walk_record *r)
 		ret = format_time(b, &r->mtime);
 	if (!ret)
 		ret = format_time(b, &r->ctime);
+	if (!ret && r->has_xattrs)
+		ret = buf_printf(b, " %016" PRIx64 ":%016" PRIx64, r->acl_digest, r->xattr_digest);
+	else if (!ret)
+		ret = buf_append(b, " -", 2);
 	if (!ret)
 		ret = buf_putc(b, ' ');
 	if (!ret)
@@ -227,6 +231,36 @@ static int hex_value(char c)
 	return -1;
 }
 
+static int parse_hex64(const char *s, size_t len, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (len != 16)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		int d = s[i] >= 'a' && s[i] <= 'f' ? s[i] - 'a' + 10 : s[i] - '0';
+
+		if (d < 0 || d > 15)
+			return -EINVAL;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "-", or two digests of 16 lower-case hex digits joined by ':'. */
+static int parse_xattrs(const char *s, size_t len, struct walk_record *r)
+{
+	r->has_xattrs = !(len == 1 && s[0] == '-');
+	if (!r->has_xattrs)
+		return 0;
+	if (len != 33 || s[16] != ':')
+		return -EINVAL;
+	if (parse_hex64(s, 16, &r->acl_digest))
+		return -EINVAL;
+	return parse_hex64(s + 17, 16, &r->xattr_digest);
+}
+
 /* Decode a TARGET field in place. Rejects anything the encoder never writes. */
 static int decode_target(char *s, size_t len, size_t *out_len)
 {
@@ -273,6 +307,7 @@ enum walk_field {
 	F_ATIME,
 	F_MTIME,
 	F_CTIME,
+	F_XATTRS,
 	F_TARGET,
 	F_COUNT
 };
@@ -282,7 +317,8 @@ static const char *const walk_field_errors[F_COUNT] = {
     "bad or missing INO field",	   "bad or missing NLINK field", "bad or missing MODE field",
     "bad or missing UID field",	   "bad or missing GID field",	 "bad or missing SIZE field",
     "bad or missing BLOCKS field", "bad or missing RDEV field",	 "bad or missing ATIME field",
-    "bad or missing MTIME field",  "bad or missing CTIME field", "bad or missing TARGET field",
+    "bad or missing MTIME field",  "bad or missing CTIME field", "bad or missing XATTRS field",
+    "bad or missing TARGET field",
 };
 
 static int parse_walk_field(enum walk_field i, char *s, size_t len, struct walk_record *r,
@@ -318,6 +354,8 @@ static int parse_walk_field(enum walk_field i, char *s, size_t len, struct walk_
 		return parse_time(s, len, &r->mtime);
 	case F_CTIME:
 		return parse_time(s, len, &r->ctime);
+	case F_XATTRS:
+		return parse_xattrs(s, len, r);
 	case F_TARGET:
 		if (len == 1 && s[0] == '-') {
 			r->target = NULL;

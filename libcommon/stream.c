@@ -132,8 +132,11 @@ int stream_parse_header(const char *rec, size_t len, struct stream_header *h, co
 		*why = "malformed version in stream header";
 		return -EINVAL;
 	}
-	if (h->major > STREAM_VERSION_MAJOR || h->major == 0) {
-		*why = "unsupported stream version (this reader knows version 1.x)";
+	if (h->major != STREAM_VERSION_MAJOR) {
+		*why = h->major < STREAM_VERSION_MAJOR
+			   ? "stream version too old (this reader knows version 2.x; "
+			     "records of version 1 lack the XATTRS field)"
+			   : "unsupported stream version (this reader knows version 2.x)";
 		return -EPROTONOSUPPORT;
 	}
 	sp = memchr(p, ' ', (size_t)(end - p));

@@ -4,10 +4,17 @@
 
 /*
  * Plan records of iou-stream(5): what iouplan emits and iouput executes.
- * A plan record is an operation word, a space, and a walk record describing
- * the source object the operation reproduces:
+ * A plan record is an operation word, what changes, and a walk record
+ * describing the source object the operation reproduces (for "delete", the
+ * destination object it removes):
  *
- *   OP TYPE FLAGS DEV INO NLINK MODE UID GID SIZE BLOCKS RDEV ATIME MTIME CTIME TARGET PATH
+ *   OP CHANGE TYPE FLAGS DEV INO NLINK MODE UID GID SIZE BLOCKS RDEV ATIME MTIME
+ *      CTIME XATTRS TARGET PATH
+ *
+ * CHANGE is rsync's itemized attribute string "cstpoguax": "+++++++++" for
+ * a new object, else each letter where that attribute differs and '.' where
+ * it does not (c: content or symlink target, s: size, t: mtime, p: mode,
+ * o: owner, g: group, u: atime, a: ACL, x: other xattrs).
  *
  * PATH is relative to the plan header's root (the source root) and names the
  * same relative path in the destination. For "link", TARGET is not a symlink
@@ -15,6 +22,7 @@
  * which an earlier "copy" created.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "iou/buf.h"
@@ -27,13 +35,25 @@ enum plan_op {
 	PLAN_MKNOD,   /* "mknod": FIFO, socket, character or block device */
 	PLAN_LINK,    /* "link": hard link to the group's first member */
 	PLAN_DIRMETA, /* "dirmeta": a directory's mode, owner, xattrs, times */
+	PLAN_VERIFY,  /* "verify": compare data with the existing file, copy if it differs */
+	PLAN_META,    /* "meta": an existing non-directory's mode, owner, xattrs, times */
+	PLAN_DELETE,  /* "delete": remove a destination object (directories when empty) */
 	PLAN_OP_COUNT
 };
 
+#define PLAN_CHANGE_LEN	    9
+#define PLAN_CHANGE_NEW	    "+++++++++"
+#define PLAN_CHANGE_NONE    "........."
+#define PLAN_CHANGE_LETTERS "cstpoguax"
+
 struct plan_record {
 	enum plan_op op;
+	char change[PLAN_CHANGE_LEN + 1]; /* "" formats as PLAN_CHANGE_NEW */
 	struct walk_record obj;
 };
+
+/* Whether s (PLAN_CHANGE_LEN bytes) is a valid CHANGE field. */
+bool plan_change_is_valid(const char *s);
 
 /* The word of an operation, as it appears in the stream. */
 const char *plan_op_name(enum plan_op op);

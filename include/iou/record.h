@@ -8,6 +8,7 @@
  * record_parse_walk() are exact inverses for every valid record.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,12 @@ struct walk_record {
 	uint64_t blocks;
 	uint32_t rdev_major, rdev_minor;
 	struct record_time atime, mtime, ctime;
+	/*
+	 * XATTRS: digests of the POSIX ACLs and of the other extended
+	 * attributes a copy would carry, when the walker read them (-X).
+	 */
+	bool has_xattrs;
+	uint64_t acl_digest, xattr_digest;
 	const char *target; /* symlink target bytes, NULL for other types */
 	size_t target_len;
 	const char *path;

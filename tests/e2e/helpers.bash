@@ -125,18 +125,18 @@ records_only() {
 
 # The paths of a stream's walk records, NUL-terminated, in stream order.
 paths_of() {
-	perl -0ne 'chomp; next if /\Aiou-stream /; /\A(?:\S+ ){15}(.*)\z/s and print "$1\0"' "$1"
+	perl -0ne 'chomp; next if /\Aiou-stream /; /\A(?:\S+ ){16}(.*)\z/s and print "$1\0"' "$1"
 }
 
 # The record for one path (the first such), without its NUL, or nothing.
 record_of() {
 	perl -0e 'my $p = shift; while (<STDIN>) { chomp; next if /\Aiou-stream /;
-		if (/\A(?:\S+ ){15}(.*)\z/s && $1 eq $p) { print; exit } }' "$2" <"$1"
+		if (/\A(?:\S+ ){16}(.*)\z/s && $1 eq $p) { print; exit } }' "$2" <"$1"
 }
 
 # field_of RECORD N: the Nth field (1-based, as in iou-stream(5)).
 field_of() {
-	printf '%s' "$1" | perl -0ne 'my @f = split / /, $_, 16; print $f['"$2"' - 1]'
+	printf '%s' "$1" | perl -0ne 'my @f = split / /, $_, 17; print $f['"$2"' - 1]'
 }
 
 # check_order STREAM: within each root, the first record is "." and every
@@ -149,7 +149,7 @@ check_order() {
 			$n++;
 			chomp;
 			if (/\Aiou-stream /) { %dir = (); %seen = (); $first = 1; next }
-			my ($type, $path) = /\A(\S) (?:\S+ ){14}(.*)\z/s
+			my ($type, $path) = /\A(\S) (?:\S+ ){15}(.*)\z/s
 			    or die "record $n: malformed\n";
 			die "record $n: path \"$path\" appears twice\n" if $seen{$path}++;
 			if ($first) {
@@ -178,7 +178,7 @@ check_flags() {
 			chomp;
 			next if /\Aiou-stream /;
 			my ($type, $h, $r, $dev, $ino, $nlink, $path) =
-			    /\A(\S) ([h-])([r-])[m-] (\S+) (\S+) (\S+) (?:\S+ ){10}(.*)\z/s
+			    /\A(\S) ([h-])([r-])[m-] (\S+) (\S+) (\S+) (?:\S+ ){11}(.*)\z/s
 			    or die "record $n: malformed\n";
 			my $want_h = $type ne "d" && $nlink > 1 ? "h" : "-";
 			die "record $n \"$path\": flag h is \"$h\", want \"$want_h\" (type $type, nlink $nlink)\n"

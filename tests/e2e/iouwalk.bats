@@ -31,16 +31,16 @@ teardown() {
 
 # --- the stream ------------------------------------------------------------
 
-@test "the stream opens with the header 'iou-stream 1.0 walk ROOT', ROOT as given, then '.' for the root" {
+@test "the stream opens with the header 'iou-stream 2.0 walk ROOT', ROOT as given, then '.' for the root" {
 	walk_to "$T/out" "$TREE/files"
 	[ "$status" -eq 0 ]
-	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 1.0 walk $TREE/files" ]
+	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 2.0 walk $TREE/files" ]
 	[ "$(paths_of "$T/out" | head -z -n 1 | tr -d '\0')" = "." ]
 	[ "$(grep -zc '^iou-stream ' "$T/out")" -eq 1 ]
 
 	cd "$TREE"
 	walk_to "$T/rel" files
-	[ "$(head -z -n 1 "$T/rel" | tr -d '\0')" = "iou-stream 1.0 walk files" ]
+	[ "$(head -z -n 1 "$T/rel" | tr -d '\0')" = "iou-stream 2.0 walk files" ]
 }
 
 @test "a root named with spaces and a newline appears raw in its header" {
@@ -49,7 +49,7 @@ teardown() {
 	: >"$root/x"
 	walk_to "$T/out" "$root"
 	[ "$status" -eq 0 ]
-	perl -0e 'my $h = <STDIN>; exit($h eq "iou-stream 1.0 walk $ARGV[0]\0" ? 0 : 1)' \
+	perl -0e 'my $h = <STDIN>; exit($h eq "iou-stream 2.0 walk $ARGV[0]\0" ? 0 : 1)' \
 		"$root" <"$T/out"
 	[ "$(paths_of "$T/out" | tr '\0' '/')" = "./x/" ]
 }
@@ -62,9 +62,9 @@ teardown() {
 	perl -0e 'my $i = 0; my $fh; while (<STDIN>) {
 		if (/\Aiou-stream /) { $i++; open $fh, ">", "$ARGV[0].$i" or die }
 		print $fh $_ }' "$T/seg" <"$T/out"
-	[ "$(head -z -n 1 "$T/seg.1" | tr -d '\0')" = "iou-stream 1.0 walk $TREE/files" ]
-	[ "$(head -z -n 1 "$T/seg.2" | tr -d '\0')" = "iou-stream 1.0 walk links" ]
-	[ "$(head -z -n 1 "$T/seg.3" | tr -d '\0')" = "iou-stream 1.0 walk names" ]
+	[ "$(head -z -n 1 "$T/seg.1" | tr -d '\0')" = "iou-stream 2.0 walk $TREE/files" ]
+	[ "$(head -z -n 1 "$T/seg.2" | tr -d '\0')" = "iou-stream 2.0 walk links" ]
+	[ "$(head -z -n 1 "$T/seg.3" | tr -d '\0')" = "iou-stream 2.0 walk names" ]
 	[ ! -e "$T/seg.4" ]
 	i=1
 	for d in files links names; do
@@ -117,14 +117,14 @@ teardown() {
 @test "symlink targets are percent-encoded exactly as iou-stream(5) says" {
 	walk_to "$T/out" "$TREE/links"
 	[ "$status" -eq 0 ]
-	[ "$(field_of "$(record_of "$T/out" dash-target)" 15)" = "%2D" ]
-	[ "$(field_of "$(record_of "$T/out" newline-target)" 15)" = "line1%0Aline2" ]
-	[ "$(field_of "$(record_of "$T/out" percent-space-target)" 15)" = "a%20%2541%20b%25" ]
-	[ "$(field_of "$(record_of "$T/out" relative)" 15)" = "../files/size1" ]
+	[ "$(field_of "$(record_of "$T/out" dash-target)" 16)" = "%2D" ]
+	[ "$(field_of "$(record_of "$T/out" newline-target)" 16)" = "line1%0Aline2" ]
+	[ "$(field_of "$(record_of "$T/out" percent-space-target)" 16)" = "a%20%2541%20b%25" ]
+	[ "$(field_of "$(record_of "$T/out" relative)" 16)" = "../files/size1" ]
 	# All bytes 1..255: printable ASCII but % as is, everything else %XX.
 	want=$(perl -e 'print join "", map { $_ >= 0x21 && $_ <= 0x7e && $_ != 0x25
 		? chr : sprintf "%%%02X", $_ } 1 .. 255')
-	[ "$(field_of "$(record_of "$T/out" all-bytes-target)" 15)" = "$want" ]
+	[ "$(field_of "$(record_of "$T/out" all-bytes-target)" 16)" = "$want" ]
 	# SIZE of a symlink is the length of its target.
 	[ "$(field_of "$(record_of "$T/out" long-target)" 9)" = 4000 ]
 }
@@ -162,7 +162,7 @@ teardown() {
 		while (<STDIN>) {
 			chomp;
 			next if /\Aiou-stream /;
-			my ($type, $flags, $path) = /\A(\S) (\S+) (?:\S+ ){13}(.*)\z/s or die;
+			my ($type, $flags, $path) = /\A(\S) (\S+) (?:\S+ ){14}(.*)\z/s or die;
 			push @flags, $flags if $path =~ m{\Ahard/(?:a|x/b|y/z/c)\z};
 			push @dirflags, "$flags $path" if $type eq "d" && $flags =~ /[hr]/;
 		}
@@ -288,7 +288,7 @@ teardown() {
 	walk_to "$T/out" -d "$TREE" "$TREE/files"
 	[ "$status" -eq 0 ]
 	[ "$(count0 "$T/out")" -eq 4 ]
-	[ "$(grep -zc '^iou-stream 1.0 walk ' "$T/out")" -eq 2 ]
+	[ "$(grep -zc '^iou-stream 2.0 walk ' "$T/out")" -eq 2 ]
 	[ "$(paths_of "$T/out" | tr '\0' ' ')" = ". . " ]
 	records_only "$T/out" "$T/recs"
 	[ "$(grep -zc '^d ' "$T/recs")" -eq 2 ]
@@ -300,7 +300,7 @@ teardown() {
 	[ "$(count0 "$T/out")" -eq 2 ]
 	rec=$(record_of "$T/out" .)
 	[ "$(field_of "$rec" 1)" = l ]
-	[ "$(field_of "$rec" 15)" = ../files ]
+	[ "$(field_of "$rec" 16)" = ../files ]
 
 	walk_to "$T/file" "$TREE/files/size4095"
 	[ "$status" -eq 0 ]
@@ -317,7 +317,7 @@ teardown() {
 	find . -path ./deep -prune -o \( -type l -o -name '*e*' \) -print0 >"$T/list" 2>/dev/null || true
 	walk_to_from "$T/list" "$T/out" --from0 -d
 	[ "$status" -eq 0 ]
-	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 1.0 walk ." ]
+	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 2.0 walk ." ]
 	[ "$(grep -zc '^iou-stream ' "$T/out")" -eq 1 ]
 	canon_walk "$T/out" "$T/walk"
 	canon_find "$TREE" "$T/find" . -path ./deep -prune -o \( -type l -o -name '*e*' \)
@@ -350,7 +350,7 @@ teardown() {
 	find "$TREE/links" "$TREE/files/size1" -print0 >"$T/list"
 	walk_to_from "$T/list" "$T/out" --from0 -d "$TREE"
 	[ "$status" -eq 0 ]
-	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 1.0 walk $TREE" ]
+	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 2.0 walk $TREE" ]
 	canon_walk "$T/out" "$T/walk"
 	canon_find "$TREE" "$T/find" ./links ./files/size1
 	same_sorted "$T/walk" "$T/find"
@@ -399,7 +399,7 @@ teardown() {
 	cat "$T/out.err"
 	[ "$status" -eq 1 ]
 	grep -q "^iouwalk: " "$T/out.err"
-	[ "$(head -z -n 1 "$T/out" | tr -d "\0")" = "iou-stream 1.0 walk ." ]
+	[ "$(head -z -n 1 "$T/out" | tr -d "\0")" = "iou-stream 2.0 walk ." ]
 	paths_of "$T/out" | grep -zqx files/size0
 }
 
@@ -510,6 +510,46 @@ teardown() {
 		end=$(date +%s)
 		echo "iouwalk $opts /usr | head: $((end - start)) s"
 		[ "$((end - start))" -lt 25 ]
-		[ "$(head -c 20 "$T/head")" = "iou-stream 1.0 walk " ]
+		[ "$(head -c 20 "$T/head")" = "iou-stream 2.0 walk " ]
 	done
+}
+
+# --- extended attributes (-X) --------------------------------------------------
+
+@test "-X digests ACLs and other xattrs into XATTRS: order does not matter, a change moves its half only" {
+	command -v setfattr >/dev/null && command -v setfacl >/dev/null || skip "attr and acl tools needed"
+	mkdir -p "$T/src/d"
+	printf a >"$T/src/plain"
+	printf b >"$T/src/with-xattr"
+	printf c >"$T/src/with-acl"
+	setfattr -n user.one -v 1 "$T/src/with-xattr" 2>/dev/null || skip "no user xattrs on $T"
+	setfattr -n user.two -v "$(printf 'x\001y')" "$T/src/with-xattr"
+	setfacl -m u:nobody:r "$T/src/with-acl"
+	setfacl -d -m g:nogroup:rx "$T/src/d"
+	walk_to "$T/plain" "$T/src"
+	[ "$status" -eq 0 ]
+	[ "$(field_of "$(record_of "$T/plain" with-xattr)" 15)" = - ]
+	walk_to "$T/src.walk" -X "$T/src"
+	[ "$status" -eq 0 ]
+	x() { field_of "$(record_of "$1" "$2")" 15; }
+	[ "$(x "$T/src.walk" plain)" = 0000000000000000:0000000000000000 ]
+	[[ $(x "$T/src.walk" with-xattr) =~ ^0{16}:[0-9a-f]{16}$ ]]
+	[[ $(x "$T/src.walk" with-acl) =~ ^[0-9a-f]{16}:0{16}$ ]]
+	[ "$(x "$T/src.walk" with-acl)" != 0000000000000000:0000000000000000 ]
+	[ "$(x "$T/src.walk" d)" != 0000000000000000:0000000000000000 ]
+	# The attributes listed in another order give the same digest.
+	printf b >"$T/other"
+	setfattr -n user.two -v "$(printf 'x\001y')" "$T/other"
+	setfattr -n user.one -v 1 "$T/other"
+	mkdir "$T/o" && mv "$T/other" "$T/o/with-xattr"
+	walk_to "$T/o.walk" -X "$T/o"
+	[ "$(x "$T/o.walk" with-xattr)" = "$(x "$T/src.walk" with-xattr)" ]
+	# A changed value, a changed ACL: only that half of the field moves.
+	setfattr -n user.one -v 2 "$T/src/with-xattr"
+	setfacl -m u:nobody:rw "$T/src/with-acl"
+	walk_to "$T/changed.walk" -X "$T/src"
+	[ "$(x "$T/changed.walk" with-xattr | cut -d: -f1)" = "$(x "$T/src.walk" with-xattr | cut -d: -f1)" ]
+	[ "$(x "$T/changed.walk" with-xattr | cut -d: -f2)" != "$(x "$T/src.walk" with-xattr | cut -d: -f2)" ]
+	[ "$(x "$T/changed.walk" with-acl | cut -d: -f1)" != "$(x "$T/src.walk" with-acl | cut -d: -f1)" ]
+	[ "$(x "$T/changed.walk" plain)" = "$(x "$T/src.walk" plain)" ]
 }

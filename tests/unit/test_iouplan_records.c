@@ -53,6 +53,10 @@ static void assert_plan_round_trip(const struct plan_record *p)
 	if (plan_parse(b.data, b.len - 1, &back, &why))
 		fail_msg("%s %s refused: %s", plan_op_name(p->op), p->obj.path, why);
 	assert_int_equal(back.op, p->op);
+	assert_string_equal(back.change, p->change[0] ? p->change : PLAN_CHANGE_NEW);
+	assert_int_equal(back.obj.has_xattrs, p->obj.has_xattrs);
+	assert_true(back.obj.acl_digest == p->obj.acl_digest);
+	assert_true(back.obj.xattr_digest == p->obj.xattr_digest);
 	assert_int_equal(back.obj.type, p->obj.type);
 	assert_int_equal(back.obj.flags, p->obj.flags);
 	assert_true(back.obj.ino == p->obj.ino && back.obj.size == p->obj.size);
@@ -75,15 +79,26 @@ static void every_operation_round_trips_with_its_object(void **state)
 	static const struct {
 		enum plan_op op;
 		char type;
+		const char *change;
 	} cases[] = {
-	    {PLAN_MKDIR, 'd'}, {PLAN_COPY, 'f'},  {PLAN_SYMLINK, 'l'}, {PLAN_MKNOD, 'p'},
-	    {PLAN_MKNOD, 's'}, {PLAN_MKNOD, 'c'}, {PLAN_MKNOD, 'b'},   {PLAN_DIRMETA, 'd'},
+	    {PLAN_MKDIR, 'd', ""},	     {PLAN_COPY, 'f', ""},
+	    {PLAN_SYMLINK, 'l', ""},	     {PLAN_MKNOD, 'p', ""},
+	    {PLAN_MKNOD, 's', ""},	     {PLAN_MKNOD, 'c', ""},
+	    {PLAN_MKNOD, 'b', ""},	     {PLAN_DIRMETA, 'd', ""},
+	    {PLAN_COPY, 'f', ".st......"},   {PLAN_VERIFY, 'f', "c..p....."},
+	    {PLAN_META, 'l', "..t......"},   {PLAN_META, 'b', "....og..."},
+	    {PLAN_DELETE, 'd', "........."}, {PLAN_DIRMETA, 'd', ".......ax"},
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct plan_record p = {cases[i].op, sample_object(cases[i].type, "dir/x y\nz")};
+		struct plan_record p = {.op = cases[i].op,
+					.obj = sample_object(cases[i].type, "dir/x y\nz")};
 
+		strcpy(p.change, cases[i].change);
+		p.obj.has_xattrs = i % 2;
+		p.obj.acl_digest = 0xfedcba9876543210ull * (i % 2);
+		p.obj.xattr_digest = 0x0123456789abcdefull * (i % 2);
 		assert_plan_round_trip(&p);
 	}
 }
@@ -94,7 +109,7 @@ static void a_link_of_any_non_directory_names_its_first_member_in_target(void **
 
 	(void)state;
 	for (const char *t = types; *t; t++) {
-		struct plan_record p = {PLAN_LINK, sample_object(*t, "b/second name")};
+		struct plan_record p = {.op = PLAN_LINK, .obj = sample_object(*t, "b/second name")};
 
 		p.obj.flags |= RECORD_REPEATED;
 		p.obj.target = "a/first name\n%";
@@ -103,17 +118,17 @@ static void a_link_of_any_non_directory_names_its_first_member_in_target(void **
 	}
 }
 
-static void formatted_plan_record_is_the_word_a_space_and_a_walk_record(void **state)
+static void formatted_plan_record_is_the_word_the_change_and_a_walk_record(void **state)
 {
-	struct plan_record p = {PLAN_LINK, sample_object('f', "b c")};
+	struct plan_record p = {.op = PLAN_LINK, .obj = sample_object('f', "b c")};
 	struct buf b = BUF_INIT;
 
 	(void)state;
 	p.obj.target = "a b";
 	p.obj.target_len = 3;
 	assert_int_equal(plan_format(&b, &p), 0);
-	assert_string_equal(b.data, "link f h-- 8:3 987654321 2 2750 1000 100 42 8 0:0 "
-				    "1700000000.000000001 -86400.999999999 1700000002.000000500 "
+	assert_string_equal(b.data, "link +++++++++ f h-- 8:3 987654321 2 2750 1000 100 42 8 0:0 "
+				    "1700000000.000000001 -86400.999999999 1700000002.000000500 - "
 				    "a%20b b c");
 	buf_free(&b);
 }
@@ -132,9 +147,9 @@ static int parse_text(const char *text, const char **why)
 }
 
 #define OBJ(type, target)                                                                          \
-	type " --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 " target
+	type " --- 1:2 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - " target
 #define LINKED(type, target)                                                                       \
-	type " hr- 1:2 3 2 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 " target
+	type " hr- 1:2 3 2 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - " target
 
 static void assert_rejected(const char *text, const char *because)
 {
@@ -161,47 +176,95 @@ static void unknown_or_missing_operation_words_are_rejected(void **state)
 static void each_operation_accepts_only_the_types_it_can_make(void **state)
 {
 	(void)state;
-	assert_rejected("mkdir " OBJ("f", "- p"), "mkdir needs TYPE d");
-	assert_rejected("dirmeta " OBJ("l", "t p"), "dirmeta needs TYPE d");
-	assert_rejected("copy " OBJ("d", "- p"), "copy needs TYPE f");
-	assert_rejected("copy " OBJ("c", "- p"), "copy needs TYPE f");
-	assert_rejected("symlink " OBJ("f", "- p"), "symlink needs TYPE l");
-	assert_rejected("mknod " OBJ("f", "- p"), "mknod needs TYPE p, s, c or b");
-	assert_rejected("mknod " OBJ("d", "- p"), "mknod needs TYPE p, s, c or b");
-	assert_rejected("link " LINKED("d", "a p"), "link cannot make a directory");
+	assert_rejected("mkdir +++++++++ " OBJ("f", "- p"), "mkdir needs TYPE d");
+	assert_rejected("dirmeta +++++++++ " OBJ("l", "t p"), "dirmeta needs TYPE d");
+	assert_rejected("copy +++++++++ " OBJ("d", "- p"), "copy needs TYPE f");
+	assert_rejected("copy +++++++++ " OBJ("c", "- p"), "copy needs TYPE f");
+	assert_rejected("symlink +++++++++ " OBJ("f", "- p"), "symlink needs TYPE l");
+	assert_rejected("mknod +++++++++ " OBJ("f", "- p"), "mknod needs TYPE p, s, c or b");
+	assert_rejected("mknod +++++++++ " OBJ("d", "- p"), "mknod needs TYPE p, s, c or b");
+	assert_rejected("link +++++++++ " LINKED("d", "a p"), "link cannot make a directory");
+}
+
+static void the_change_field_is_new_or_rsyncs_attribute_letters_in_place(void **state)
+{
+	static const char *const good[] = {"+++++++++", ".........", "cstpoguax",
+					   ".st......", "...p.....", "........x"};
+	static const char *const bad[] = {"++++++++.",	"tsc......", "C........",
+					  "..t......x", "........",  "-........"};
+	char rec[256];
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(rec, sizeof(rec), "copy %s %s", good[i], OBJ("f", "- p"));
+		if (parse_text(rec, &why))
+			fail_msg("refused \"%s\": %s", rec, why);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(rec, sizeof(rec), "copy %s %s", bad[i], OBJ("f", "- p"));
+		assert_rejected(rec, "CHANGE");
+	}
+}
+
+static void sync_operations_accept_only_what_they_can_do(void **state)
+{
+	const char *why;
+
+	(void)state;
+	assert_rejected("verify +++++++++ " OBJ("f", "- p"), "verify needs 'c'");
+	assert_rejected("verify .st...... " OBJ("f", "- p"), "verify needs 'c'");
+	assert_rejected("verify c........ " OBJ("d", "- p"), "verify needs TYPE f");
+	assert_rejected("meta +++++++++ " OBJ("f", "- p"), "meta cannot make a new object");
+	assert_rejected("meta ...p..... " OBJ("d", "- p"), "use dirmeta");
+	assert_int_equal(parse_text("verify c..p..... " OBJ("f", "- p"), &why), 0);
+	assert_int_equal(parse_text("meta ...p..... " OBJ("p", "- p"), &why), 0);
+	assert_int_equal(parse_text("meta ..t...... " OBJ("l", "t p"), &why), 0);
+	for (const char *t = "fdlpscb"; *t; t++) {
+		char rec[256];
+
+		snprintf(rec, sizeof(rec),
+			 "delete ......... %c --- 1:2 3 1 0644 0 0 0 0 0:0 "
+			 "0.000000000 0.000000000 0.000000000 - %s p",
+			 *t, *t == 'l' ? "t" : "-");
+		if (parse_text(rec, &why))
+			fail_msg("refused \"%s\": %s", rec, why);
+	}
 }
 
 static void a_link_needs_a_clean_target_other_than_itself(void **state)
 {
 	(void)state;
-	assert_rejected("link " LINKED("f", "- p"), "link needs a TARGET");
-	assert_rejected("link " LINKED("f", "/etc/passwd p"), "not a clean path");
-	assert_rejected("link " LINKED("f", "../x p"), "not a clean path");
-	assert_rejected("link " LINKED("f", "a//b p"), "not a clean path");
-	assert_rejected("link " LINKED("f", "a/ p"), "not a clean path");
-	assert_rejected("link " LINKED("f", ". p"), "not a clean path");
-	assert_rejected("link " LINKED("f", "a%00b p"), "not a clean path");
-	assert_rejected("link " LINKED("f", "a%2F..%2F..%2Fb p"), "not a clean path");
-	assert_rejected("link " LINKED("f", "p p"), "own PATH");
+	assert_rejected("link +++++++++ " LINKED("f", "- p"), "link needs a TARGET");
+	assert_rejected("link +++++++++ " LINKED("f", "/etc/passwd p"), "not a clean path");
+	assert_rejected("link +++++++++ " LINKED("f", "../x p"), "not a clean path");
+	assert_rejected("link +++++++++ " LINKED("f", "a//b p"), "not a clean path");
+	assert_rejected("link +++++++++ " LINKED("f", "a/ p"), "not a clean path");
+	assert_rejected("link +++++++++ " LINKED("f", ". p"), "not a clean path");
+	assert_rejected("link +++++++++ " LINKED("f", "a%00b p"), "not a clean path");
+	assert_rejected("link +++++++++ " LINKED("f", "a%2F..%2F..%2Fb p"), "not a clean path");
+	assert_rejected("link +++++++++ " LINKED("f", "p p"), "own PATH");
 }
 
 static void only_symlinks_and_links_carry_a_target(void **state)
 {
 	(void)state;
-	assert_rejected("copy " OBJ("f", "t p"), "TARGET");
-	assert_rejected("mkdir " OBJ("d", "t p"), "TARGET");
-	assert_rejected("mknod " OBJ("p", "t p"), "TARGET");
-	assert_rejected("symlink " OBJ("l", "- p"), "TARGET");
+	assert_rejected("copy +++++++++ " OBJ("f", "t p"), "TARGET");
+	assert_rejected("mkdir +++++++++ " OBJ("d", "t p"), "TARGET");
+	assert_rejected("mknod +++++++++ " OBJ("p", "t p"), "TARGET");
+	assert_rejected("symlink +++++++++ " OBJ("l", "- p"), "TARGET");
 }
 
 static void a_bad_walk_field_is_named_as_in_walk_records(void **state)
 {
 	(void)state;
-	assert_rejected(
-	    "copy f --- 12 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 0.000000000 - p", "DEV");
-	assert_rejected("copy " OBJ("f", "- ../p"), "PATH");
-	assert_rejected("copy " OBJ("f", "-"), "PATH");
-	assert_rejected("copy ", "TYPE");
+	assert_rejected("copy +++++++++ f --- 12 3 1 0644 0 0 0 0 0:0 0.000000000 0.000000000 "
+			"0.000000000 - - p",
+			"DEV");
+	assert_rejected("copy +++++++++ " OBJ("f", "- ../p"), "PATH");
+	assert_rejected("copy +++++++++ " OBJ("f", "-"), "PATH");
+	assert_rejected("copy +++++++++ ", "TYPE");
+	assert_rejected("copy ", "CHANGE");
 }
 
 static void operations_have_their_stream_words(void **state)
@@ -221,9 +284,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(every_operation_round_trips_with_its_object),
 	    cmocka_unit_test(a_link_of_any_non_directory_names_its_first_member_in_target),
-	    cmocka_unit_test(formatted_plan_record_is_the_word_a_space_and_a_walk_record),
+	    cmocka_unit_test(formatted_plan_record_is_the_word_the_change_and_a_walk_record),
 	    cmocka_unit_test(unknown_or_missing_operation_words_are_rejected),
 	    cmocka_unit_test(each_operation_accepts_only_the_types_it_can_make),
+	    cmocka_unit_test(the_change_field_is_new_or_rsyncs_attribute_letters_in_place),
+	    cmocka_unit_test(sync_operations_accept_only_what_they_can_do),
 	    cmocka_unit_test(a_link_needs_a_clean_target_other_than_itself),
 	    cmocka_unit_test(only_symlinks_and_links_carry_a_target),
 	    cmocka_unit_test(a_bad_walk_field_is_named_as_in_walk_records),

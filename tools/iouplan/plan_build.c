@@ -146,7 +146,7 @@ static int out_flush(struct plan_out *o)
 /* Append "OP " and a stored walk record (with its NUL), flushing now and then. */
 static int out_plan(struct plan_out *o, enum plan_op op, const char *rec, size_t len)
 {
-	int ret = buf_printf(&o->b, "%s ", plan_op_name(op));
+	int ret = buf_printf(&o->b, "%s %s ", plan_op_name(op), PLAN_CHANGE_NEW);
 
 	if (!ret)
 		ret = buf_append(&o->b, rec, len);

@@ -334,6 +334,9 @@ int exec_record(struct exec_worker *w, const struct plan_record *p, const char *
 		return exec_link(w, p, step);
 	case PLAN_DIRMETA:
 		return exec_dirmeta(w, p, step, xattr_warning);
+	case PLAN_VERIFY:
+	case PLAN_META:
+	case PLAN_DELETE:
 	case PLAN_OP_COUNT:
 		break;
 	}

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "meta.h"
 
-#include <attr/libattr.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -9,6 +8,8 @@
 #include <sys/xattr.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "iou/xattrs.h"
 
 static void meta_times(const struct walk_record *r, struct timespec ts[2])
 {
@@ -18,56 +19,18 @@ static void meta_times(const struct walk_record *r, struct timespec ts[2])
 	ts[1].tv_nsec = r->mtime.nsec;
 }
 
-/* Most objects have no xattrs, or a few short ones: one call lists them. */
-#define XATTR_STACK_BYTES 4096
-
 void meta_init(struct meta_ctx *m, bool set_owner)
 {
 	m->set_owner = set_owner;
 	atomic_init(&m->xattr_warned, false);
-	/* libattr reads /etc/xattr.conf on first use, unlocked: do it now. */
-	(void)attr_copy_action("user.iou", NULL);
-}
-
-/*
- * libattr's rules (/etc/xattr.conf) say which names to leave alone; only
- * "skip" is honoured: "permissions" marks the POSIX ACLs, which libattr
- * expects libacl to copy, and their raw attributes copy just as well.
- */
-static bool xattr_wanted(const char *name)
-{
-	return attr_copy_action(name, NULL) != ATTR_ACTION_SKIP;
-}
-
-/*
- * Fill *out with what get(name) returns, in small (XATTR_STACK_BYTES) or a
- * buffer sized by asking first. Returns the length or a negative errno;
- * *heap is what the caller frees.
- */
-static ssize_t xattr_read(int fd, const char *name, char *small, char **out, char **heap)
-{
-	ssize_t n = name ? fgetxattr(fd, name, small, XATTR_STACK_BYTES)
-			 : flistxattr(fd, small, XATTR_STACK_BYTES);
-
-	*out = small;
-	*heap = NULL;
-	while (n < 0 && errno == ERANGE) {
-		n = name ? fgetxattr(fd, name, NULL, 0) : flistxattr(fd, NULL, 0);
-		if (n < 0)
-			break;
-		free(*heap);
-		*out = *heap = malloc((size_t)n + 1);
-		if (!*heap)
-			return -ENOMEM;
-		n = name ? fgetxattr(fd, name, *heap, (size_t)n) : flistxattr(fd, *heap, (size_t)n);
-	}
-	return n < 0 ? -errno : n;
+	xattrs_init();
 }
 
 static int xattr_copy_one(int src_fd, int dst_fd, const char *name)
 {
-	char small[XATTR_STACK_BYTES], *value, *heap;
-	ssize_t n = xattr_read(src_fd, name, small, &value, &heap);
+	struct xattrs_obj src = {src_fd, NULL};
+	char small[XATTRS_STACK_BYTES], *value, *heap;
+	ssize_t n = xattrs_read(&src, name, small, &value, &heap);
 	int ret = n < 0 ? (int)n : 0;
 
 	if (!ret && fsetxattr(dst_fd, name, value, (size_t)n, 0))
@@ -78,12 +41,13 @@ static int xattr_copy_one(int src_fd, int dst_fd, const char *name)
 
 static int meta_copy_xattrs(struct meta_ctx *m, int src_fd, int dst_fd, bool *warn_once)
 {
-	char small[XATTR_STACK_BYTES], *list, *heap;
-	ssize_t n = xattr_read(src_fd, NULL, small, &list, &heap);
+	struct xattrs_obj src = {src_fd, NULL};
+	char small[XATTRS_STACK_BYTES], *list, *heap;
+	ssize_t n = xattrs_read(&src, NULL, small, &list, &heap);
 	int ret = n < 0 ? (int)n : 0;
 
 	for (ssize_t off = 0; !ret && off < n; off += (ssize_t)strlen(list + off) + 1)
-		if (xattr_wanted(list + off))
+		if (xattrs_wanted(list + off))
 			ret = xattr_copy_one(src_fd, dst_fd, list + off);
 	free(heap);
 	if (ret == -ENOTSUP || ret == -ENOSYS) {

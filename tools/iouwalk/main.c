@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "iou/version.h"
+#include "iou/xattrs.h"
 #include "walk.h"
 
 #define EXIT_SKIPPED 1
@@ -27,6 +28,8 @@ static const char usage_text[] =
     "\n"
     "  -x, --one-file-system  emit mount points (flagged 'm') but do not enter them\n"
     "  -d, --no-recurse       emit the named paths only, not what is below them\n"
+    "  -X, --xattrs           digest each object's ACLs and extended attributes\n"
+    "                         into its XATTRS field (else '-'), for iouplan --against\n"
     "      --from0            read paths below ROOT (default .) from standard input,\n"
     "                         NUL-separated, as find -print0 writes them\n"
     "      --paths0           write bare NUL-terminated paths, as find -print0\n"
@@ -95,6 +98,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	static const struct option longopts[] = {
 	    {"one-file-system", no_argument, NULL, 'x'},
 	    {"no-recurse", no_argument, NULL, 'd'},
+	    {"xattrs", no_argument, NULL, 'X'},
 	    {"from0", no_argument, NULL, OPT_FROM0},
 	    {"paths0", no_argument, NULL, OPT_PATHS0},
 	    {"jobs", required_argument, NULL, 'j'},
@@ -105,13 +109,16 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+xdj:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+xdXj:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x':
 			cli->walk.one_file_system = true;
 			break;
 		case 'd':
 			cli->walk.recurse = false;
+			break;
+		case 'X':
+			cli->walk.xattrs = true;
 			break;
 		case OPT_FROM0:
 			cli->from0 = 1;
@@ -210,6 +217,8 @@ int main(int argc, char **argv)
 		return ret;
 	/* A closed pipe (iouwalk | head) ends the walk through EPIPE, quietly. */
 	signal(SIGPIPE, SIG_IGN);
+	if (cli.walk.xattrs)
+		xattrs_init();
 	raise_fd_limit();
 	if (emit_out_init(&out, STDOUT_FILENO, cli.format)) {
 		fputs("iouwalk: cannot initialise output\n", stderr);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "iou/array.h"
+#include "iou/xattrs.h"
 #include "iou/cursor.h"
 #include "iou/stream.h"
 #include "iou/uring.h"
@@ -175,6 +176,8 @@ static int walk_entry(struct walk_worker *w, const struct walk_task *t, struct w
 		return 0;
 	}
 	scan_fill_record(&r, &e->stx, t->dev);
+	if (ctx->opt->xattrs && (ret = xattrs_digest_at(dir->fd, e->name, &r)))
+		walk_report(ctx, w->path.data, ret);
 	if (r.type == 'l') {
 		ret = scan_readlink(dir->fd, e->name, e->stx.stx_size, &w->link);
 		if (ret == -ENOMEM)
@@ -482,6 +485,8 @@ static int walk_start(struct walk_ctx *ctx, struct emit_buf *eb, struct walk_dir
 		return 0;
 	}
 	scan_fill_record(&r, &stx, 0);
+	if (ctx->opt->xattrs && (ret = xattrs_digest_at(dirfd, name, &r)))
+		walk_report(ctx, path, ret);
 	if (r.type == 'l') {
 		ret = scan_readlink(dirfd, name, stx.stx_size, link);
 		if (ret) {

@@ -26,6 +26,7 @@ struct walk_options {
 	unsigned jobs;	       /* worker threads, at least 1 */
 	bool one_file_system;  /* do not enter mount boundaries */
 	bool recurse;	       /* descend into directories */
+	bool xattrs;	       /* digest each object's xattrs and ACLs (-X) */
 	bool use_uring;	       /* false: plain syscalls only */
 	unsigned ring_entries; /* statx operations in flight per thread */
 	unsigned ring_workers; /* io-wq bound per ring, 0 for the kernel's default */
