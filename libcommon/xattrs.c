@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/xattr.h>
 
-#define XATTRS_PROC_PATH   (sizeof("/proc/self/fd/") + 12 + 256)
+#define XATTRS_PROC_PATH (sizeof("/proc/self/fd/") + 12 + 256)
 
 void xattrs_init(void)
 {
@@ -128,8 +128,7 @@ static int digest_list(const struct xattrs_obj *o, char *list, size_t len, struc
 		return -ENOMEM;
 	r->acl_digest = r->xattr_digest = 0;
 	for (size_t i = 0; i < n && !ret; i++)
-		ret = digest_one(o, names[i], is_acl(names[i]) ? &r->acl_digest
-								  : &r->xattr_digest);
+		ret = digest_one(o, names[i], is_acl(names[i]) ? &r->acl_digest : &r->xattr_digest);
 	free(names);
 	return ret;
 }

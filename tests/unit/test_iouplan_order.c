@@ -77,7 +77,7 @@ static int run_filter(const struct buf *in, struct buf *out, struct plan_failure
 
 	assert_int_equal(stream_write_all(in_fd, in->data, in->len), 0);
 	assert_int_equal(lseek(in_fd, 0, SEEK_SET), 0);
-	ret = plan_filter(in_fd, out_fd, f);
+	ret = plan_filter(in_fd, out_fd, NULL, f);
 	assert_int_equal(lseek(out_fd, 0, SEEK_SET), 0);
 	while ((n = read(out_fd, chunk, sizeof(chunk))) > 0)
 		assert_int_equal(buf_append(out, chunk, (size_t)n), 0);

@@ -6,13 +6,14 @@
 #include <string.h>
 
 #include "iou/stream.h"
-#include "plan_build.h"
 
 struct planner {
 	struct stream_reader in;
 	struct root_plan plan;
 	struct buf root; /* the current root's name; the reader's copy moves on */
 	bool have_root;
+	bool syncing;	/* against a destination: one root only */
+	unsigned roots; /* headers seen */
 	unsigned minor; /* of the current root's header */
 	int out_fd;
 };
@@ -56,6 +57,9 @@ static int planner_header(struct planner *pl, const char *rec, size_t len, struc
 	pl->have_root = false;
 	if (stream_parse_header(rec, len, &h, &why))
 		return planner_input_error(f, why);
+	if (pl->syncing && pl->roots++)
+		return planner_input_error(f, "a second root: --against compares one source root "
+					      "with one destination");
 	if (h.kind_len != 4 || memcmp(h.kind, "walk", 4) != 0)
 		return planner_input_error(f, "not a walk stream (iouplan reads what iouwalk "
 					      "writes)");
@@ -133,16 +137,16 @@ static int planner_run(struct planner *pl, struct plan_failure *f)
 	return planner_flush(pl, f);
 }
 
-int plan_filter(int in_fd, int out_fd, struct plan_failure *f)
+int plan_filter(int in_fd, int out_fd, const struct root_sync *sync, struct plan_failure *f)
 {
-	struct planner pl = {.root = BUF_INIT, .out_fd = out_fd};
+	struct planner pl = {.root = BUF_INIT, .out_fd = out_fd, .syncing = sync != NULL};
 	int ret;
 
 	memset(f, 0, sizeof(*f));
 	ret = stream_reader_init(&pl.in, in_fd);
 	if (ret)
 		return ret;
-	root_plan_init(&pl.plan);
+	root_plan_init(&pl.plan, sync);
 	ret = planner_run(&pl, f);
 	root_plan_free(&pl.plan);
 	buf_free(&pl.root);

@@ -7,9 +7,12 @@
  * plan stream. Each root's plan is written only once its last record has been
  * read and checked, so bad input never leaves a partial plan for a root on
  * the output (the plans of earlier, complete roots are already written).
+ * With sync (iouplan --against), the input must hold one root.
  */
 
 #include <stdint.h>
+
+#include "plan_build.h"
 
 enum plan_where {
 	PLAN_AT_INPUT,
@@ -27,6 +30,6 @@ struct plan_failure {
  * Returns 0; -EINVAL with f->why set for input that is not a valid walk
  * stream; or another negative errno, with f->where, for a system error.
  */
-int plan_filter(int in_fd, int out_fd, struct plan_failure *f);
+int plan_filter(int in_fd, int out_fd, const struct root_sync *sync, struct plan_failure *f);
 
 #endif

@@ -2,6 +2,7 @@
 #include "linkmap.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "iou/inoset.h"
@@ -16,6 +17,7 @@ struct linkmap_slot {
 	uint64_t path_off; /* into paths */
 	uint32_t path_len;
 	char type;
+	bool replaced;
 };
 
 static struct linkmap_slot *linkmap_find(const struct linkmap *m, uint64_t dev, uint64_t ino)
@@ -84,7 +86,16 @@ int linkmap_first_of(struct linkmap *m, uint64_t dev, uint64_t ino, const char *
 	first->path = m->paths.data + slot->path_off;
 	first->path_len = slot->path_len;
 	first->type = slot->type;
+	first->replaced = slot->replaced;
 	return 0;
+}
+
+void linkmap_mark_replaced(struct linkmap *m, uint64_t dev, uint64_t ino)
+{
+	struct linkmap_slot *slot = m->cap ? linkmap_find(m, dev, ino) : NULL;
+
+	if (slot && slot->path_len)
+		slot->replaced = true;
 }
 
 void linkmap_free(struct linkmap *m)

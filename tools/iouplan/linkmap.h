@@ -8,6 +8,7 @@
  * plus the path bytes; only hard-linked objects are ever put in.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,7 @@ struct linkmap_first {
 	const char *path; /* valid until the next linkmap_first_of() */
 	size_t path_len;
 	char type;
+	bool replaced; /* its data is copied anew: every other member is relinked */
 };
 
 /*
@@ -38,6 +40,9 @@ struct linkmap_first {
  */
 int linkmap_first_of(struct linkmap *m, uint64_t dev, uint64_t ino, const char *path,
 		     size_t path_len, char type, struct linkmap_first *first);
+
+/* Note that the first member of (dev, ino) gets a new destination inode. */
+void linkmap_mark_replaced(struct linkmap *m, uint64_t dev, uint64_t ino);
 
 void linkmap_free(struct linkmap *m);
 

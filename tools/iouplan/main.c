@@ -24,8 +24,14 @@ static const char usage_text[] =
     "link for the group's other members, then dirmeta deepest first.\n"
     "Never touches the file system.\n"
     "\n"
-    "  -h, --help     show this help\n"
-    "      --version  show the version\n"
+    "      --against DSTWALK  plan only what differs from the destination whose\n"
+    "                         walk (iouwalk -X DST) is in the file DSTWALK\n"
+    "      --delete           with --against: also remove what the source lacks\n"
+    "  -c, --checksum         with --against: have iouput compare the data of files\n"
+    "                         whose size and time match (else they are skipped)\n"
+    "      --owner, --no-owner  compare owner and group (default: only as root)\n"
+    "  -h, --help             show this help\n"
+    "      --version          show the version\n"
     "\n"
     "Exit status: 0 plan written, 1 I/O error, 2 bad input or usage error.\n";
 
@@ -39,20 +45,43 @@ static int usage_error(const char *what, const char *arg)
 	return EXIT_BAD_INPUT;
 }
 
-enum { OPT_VERSION = 256 };
+enum { OPT_VERSION = 256, OPT_AGAINST, OPT_DELETE, OPT_OWNER, OPT_NO_OWNER };
+
+struct cli {
+	const char *against; /* the destination's walk, or NULL */
+	struct root_sync sync;
+};
 
 /* Returns -1 to go on, or the exit status. */
-static int parse_cli(int argc, char **argv)
+static int parse_cli(int argc, char **argv, struct cli *cli)
 {
 	static const struct option longopts[] = {
+	    {"against", required_argument, NULL, OPT_AGAINST},
+	    {"delete", no_argument, NULL, OPT_DELETE},
+	    {"checksum", no_argument, NULL, 'c'},
+	    {"owner", no_argument, NULL, OPT_OWNER},
+	    {"no-owner", no_argument, NULL, OPT_NO_OWNER},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+ch", longopts, NULL)) != -1) {
 		switch (c) {
+		case OPT_AGAINST:
+			cli->against = optarg;
+			break;
+		case OPT_DELETE:
+			cli->sync.delete_extra = true;
+			break;
+		case 'c':
+			cli->sync.compare.checksum = true;
+			break;
+		case OPT_OWNER:
+		case OPT_NO_OWNER:
+			cli->sync.compare.owner = c == OPT_OWNER;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			return 0;
@@ -65,6 +94,8 @@ static int parse_cli(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return usage_error("extra operand", argv[optind + 1]);
+	if (!cli->against && (cli->sync.delete_extra || cli->sync.compare.checksum))
+		return usage_error("--delete and --checksum need --against", NULL);
 	return -1;
 }
 
@@ -98,27 +129,67 @@ static int report(const char *name, int err, const struct plan_failure *f)
 	return EXIT_IO_ERROR;
 }
 
+/* Read the destination's walk for --against. Returns -1 to go on, or the exit status. */
+static int load_against(const char *file, struct against *a)
+{
+	const char *why;
+	uint64_t recno;
+	int fd = open(file, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0) {
+		fprintf(stderr, "iouplan: %s: %s\n", file, strerror(errno));
+		return EXIT_IO_ERROR;
+	}
+	ret = against_load(a, fd, &why, &recno);
+	close(fd);
+	if (!ret)
+		return -1;
+	if (ret == -EBADMSG || ret == -EMSGSIZE)
+		why = ret == -EBADMSG ? "not terminated by a NUL (truncated input?)"
+				      : "longer than the 16 MiB a record may hold";
+	if (!why) {
+		fprintf(stderr, "iouplan: %s: %s\n", file, strerror(-ret));
+		return EXIT_IO_ERROR;
+	}
+	fprintf(stderr, "iouplan: %s: record %" PRIu64 ": %s\n", file, recno, why);
+	return EXIT_BAD_INPUT;
+}
+
 int main(int argc, char **argv)
 {
 	const char *file = NULL, *name = "stdin";
+	struct against against = AGAINST_INIT;
+	struct cli cli = {0};
 	struct plan_failure f;
 	int fd = STDIN_FILENO, ret;
 
-	ret = parse_cli(argc, argv);
+	/* Owners are kept only by a copy made as root: compare them only then. */
+	cli.sync.compare.owner = geteuid() == 0;
+	ret = parse_cli(argc, argv, &cli);
 	if (ret >= 0)
 		return ret;
+	if (cli.against) {
+		ret = load_against(cli.against, &against);
+		if (ret >= 0)
+			goto out;
+		cli.sync.against = &against;
+	}
 	if (optind < argc && strcmp(argv[optind], "-") != 0)
 		file = name = argv[optind];
 	if (file) {
 		fd = open(file, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
 			fprintf(stderr, "iouplan: %s: %s\n", file, strerror(errno));
-			return EXIT_IO_ERROR;
+			ret = EXIT_IO_ERROR;
+			goto out;
 		}
 	}
 	signal(SIGPIPE, SIG_IGN);
-	ret = plan_filter(fd, STDOUT_FILENO, &f);
+	ret = plan_filter(fd, STDOUT_FILENO, cli.against ? &cli.sync : NULL, &f);
 	if (file)
 		close(fd);
-	return ret ? report(name, ret, &f) : 0;
+	ret = ret ? report(name, ret, &f) : 0;
+out:
+	against_free(&against);
+	return ret;
 }

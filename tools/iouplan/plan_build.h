@@ -6,11 +6,21 @@
  * The plan of one root: walk records go in, in stream order; out comes the
  * root's plan header and plan records in the order iouput can execute them:
  *
+ *   -. with a destination walk to sync against (iouplan --against), delete
+ *      for what goes (replaced by another type, or with --delete absent from
+ *      the source), deepest first;
  *   a. mkdir for every directory, in input order (parents first);
  *   b. copy, symlink or mknod for every other object, in input order, but
  *      only for the first member of each hard-link group;
  *   c. link for every later member, naming the first member;
  *   d. dirmeta for every directory, deepest first, the root last.
+ *
+ * Against a destination only what differs is planned (see compare.h): a
+ * directory the destination has gets no mkdir, and a dirmeta only when its
+ * attributes differ or something inside it is made or removed; other
+ * objects get their operation only when they differ; a hard-link group's
+ * other members are linked again only when the destination's member is not
+ * already the same inode as its first member, or the first is replaced.
  *
  * Memory per input record (the rest of the plan waits in spools, see
  * spool.h): 16 to 64 bytes of path fingerprint, to reject duplicate paths;
@@ -24,11 +34,21 @@
 #include "iou/buf.h"
 #include "iou/inoset.h"
 #include "iou/record.h"
+#include "against.h"
+#include "compare.h"
 #include "linkmap.h"
 #include "spool.h"
 
+/* Syncing against the destination's walk (NULL: a plain copy). */
+struct root_sync {
+	struct against *against;
+	struct compare_opts compare;
+	bool delete_extra; /* remove what the source lacks (--delete) */
+};
+
 struct root_plan {
-	struct buf dirs;       /* directory walk records, NUL-terminated, input order */
+	struct root_sync sync;
+	struct buf dirs;       /* DIR_PREFIX + walk record per directory, input order */
 	struct spool objects;  /* phase b plan records */
 	struct spool links;    /* phase c plan records */
 	struct linkmap firsts; /* each hard-link group's first member */
@@ -36,7 +56,8 @@ struct root_plan {
 	struct buf scratch;    /* one formatted record on its way to a spool */
 };
 
-void root_plan_init(struct root_plan *rp);
+/* sync may be NULL (a plain copy); the plan keeps the pointer. */
+void root_plan_init(struct root_plan *rp, const struct root_sync *sync);
 
 /*
  * Take the next walk record of the root. Returns 0; -EINVAL with *why set
@@ -51,7 +72,7 @@ int root_plan_add(struct root_plan *rp, const struct walk_record *r, const char 
  * Returns 0 or a negative errno; *spool_failed says whether a temporary file
  * failed rather than fd.
  */
-int root_plan_write(const struct root_plan *rp, const char *root, size_t root_len, int fd,
+int root_plan_write(struct root_plan *rp, const char *root, size_t root_len, int fd,
 		    bool *spool_failed);
 
 /* Forget the root, ready for the next. Returns 0 or the errno of a spool. */

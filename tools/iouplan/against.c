@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: MIT */
+#include "against.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "iou/stream.h"
+
+/* FNV-1a: paths are short and the table only needs spread, not secrecy. */
+static uint64_t against_hash(const char *p, size_t n)
+{
+	uint64_t h = 0xCBF29CE484222325ull;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001B3ull;
+	return h;
+}
+
+static uint32_t *against_slot(const struct against *a, const char *path, size_t len)
+{
+	size_t mask = a->cap - 1, i = against_hash(path, len) & mask;
+	const struct walk_record *r;
+
+	for (; a->slots[i]; i = (i + 1) & mask) {
+		r = &a->entries[a->slots[i] - 1].r;
+		if (r->path_len == len && memcmp(r->path, path, len) == 0)
+			break;
+	}
+	return &a->slots[i];
+}
+
+struct against_entry *against_find(const struct against *a, const char *path, size_t len)
+{
+	uint32_t *slot = a->cap ? against_slot(a, path, len) : NULL;
+
+	return slot && *slot ? &a->entries[*slot - 1] : NULL;
+}
+
+struct against_entry *against_parent(const struct against *a, const char *path, size_t len)
+{
+	const char *slash = memrchr(path, '/', len);
+
+	if (len == 1 && path[0] == '.')
+		return NULL;
+	return slash ? against_find(a, path, (size_t)(slash - path)) : against_find(a, ".", 1);
+}
+
+/* Read every record after the header into a->text; returns the count. */
+static int against_read(struct against *a, struct stream_reader *in, size_t *count,
+			const char **why)
+{
+	char *rec;
+	size_t len;
+	int ret;
+
+	*count = 0;
+	while ((ret = stream_read_record(in, &rec, &len)) == 1) {
+		if (stream_is_header(rec, len)) {
+			*why = "a second header: --against takes the walk of one root";
+			return -EINVAL;
+		}
+		ret = buf_append(&a->text, rec, len + 1);
+		if (ret)
+			return ret;
+		(*count)++;
+	}
+	return ret;
+}
+
+static int against_header(struct stream_reader *in, const char **why)
+{
+	struct stream_header h;
+	char *rec;
+	size_t len;
+	int ret = stream_read_record(in, &rec, &len);
+
+	if (ret <= 0) {
+		*why = ret == 0 ? "empty (expected an iou-stream walk header)" : NULL;
+		return ret == 0 ? -EINVAL : ret;
+	}
+	if (stream_parse_header(rec, len, &h, why))
+		return -EINVAL;
+	if (h.kind_len != 4 || memcmp(h.kind, "walk", 4) != 0) {
+		*why = "not a walk stream (--against takes what iouwalk writes)";
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int against_grow_slots(struct against *a, size_t count)
+{
+	size_t cap = 16;
+
+	while (cap < 2 * count)
+		cap *= 2;
+	if (count >= UINT32_MAX)
+		return -ENOMEM;
+	a->slots = calloc(cap, sizeof(*a->slots));
+	a->cap = a->slots ? cap : 0;
+	return a->slots ? 0 : -ENOMEM;
+}
+
+/* Parse the records in place and index them by path. */
+static int against_index(struct against *a, size_t count, const char **why, uint64_t *recno)
+{
+	char *p = a->text.data;
+	uint32_t *slot;
+	size_t len;
+
+	a->entries = calloc(count ? count : 1, sizeof(*a->entries));
+	if (!a->entries || against_grow_slots(a, count))
+		return -ENOMEM;
+	for (; a->count < count; a->count++, p += len + 1) {
+		struct against_entry *e = &a->entries[a->count];
+
+		len = strlen(p);
+		*recno = a->count + 2; /* the header is record 1 */
+		if (record_parse_walk(p, len, &e->r, why))
+			return -EINVAL;
+		slot = against_slot(a, e->r.path, e->r.path_len);
+		if (*slot) {
+			*why = "duplicate path";
+			return -EINVAL;
+		}
+		*slot = (uint32_t)a->count + 1;
+	}
+	return 0;
+}
+
+int against_load(struct against *a, int fd, const char **why, uint64_t *recno)
+{
+	struct stream_reader in;
+	size_t count;
+	int ret;
+
+	*why = NULL;
+	*recno = 1;
+	ret = stream_reader_init(&in, fd);
+	if (ret)
+		return ret;
+	ret = against_header(&in, why);
+	if (!ret)
+		ret = against_read(a, &in, &count, why);
+	if (ret && !*why)
+		*recno = in.recno + 1;
+	else if (ret)
+		*recno = in.recno;
+	stream_reader_free(&in);
+	return ret ? ret : against_index(a, count, why, recno);
+}
+
+void against_free(struct against *a)
+{
+	buf_free(&a->text);
+	free(a->entries);
+	free(a->slots);
+	*a = (struct against)AGAINST_INIT;
+}
