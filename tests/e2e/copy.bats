@@ -64,39 +64,6 @@ copy_tree() {
 	fi
 }
 
-# rsync_oracle SRC DST OUT: rsync's dry run must find nothing to change.
-# Allowed: the root "./" line; "filename overflows max-path len" errors about
-# deep/ (rsync cannot handle paths over PATH_MAX; the deep test covers that
-# part), with rsync's exit status 23 and its summary line, only then.
-rsync_oracle() {
-	local src=$1 dst=$2 out=$3 rs=0
-	rsync -aHAXn --numeric-ids --checksum --itemize-changes "$src/" "$dst/" \
-		>"$out.stdout" 2>"$out.stderr" || rs=$?
-	grep -v -E '^[.>ch*][dfLDS][^ ]* \./$' "$out.stdout" >"$out.changes" || true
-	grep -v -E '^filename overflows max-path len by [0-9]+: deep/' "$out.stderr" |
-		grep -v -E '^rsync error: some files/attrs were not transferred ' >"$out.errors" || true
-	local ok=1
-	if [ -s "$out.changes" ]; then
-		echo "rsync finds differences (first 30):" >&2
-		head -n 30 "$out.changes" | cut -c1-300 >&2
-		ok=0
-	fi
-	if [ -s "$out.errors" ]; then
-		echo "rsync reports errors other than over-long deep/ paths:" >&2
-		head -n 30 "$out.errors" | cut -c1-300 >&2
-		ok=0
-	fi
-	case $rs in
-	0) ;;
-	23) grep -q -E '^filename overflows max-path len' "$out.stderr" || {
-		echo "rsync exit 23 without an over-long path error" >&2
-		ok=0
-	} ;;
-	*) echo "rsync exit status $rs" >&2; ok=0 ;;
-	esac
-	[ "$ok" = 1 ]
-}
-
 # deep_listing DIR OUT: the canonical listing of DIR/deep, paths relative to
 # it (find's %P works below PATH_MAX): type, mode, size, mtime, link count,
 # owner, symlink target, path; NUL-terminated, sorted. Fails on a find error.

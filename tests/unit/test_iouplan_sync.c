@@ -33,7 +33,9 @@ static struct walk_record obj(char type, const char *path, uint64_t ino)
 	    .dev_minor = 1,
 	    .ino = ino,
 	    .nlink = type == 'd' ? 2 : 1,
-	    .mode = type == 'l' ? 0777 : type == 'd' ? 0755 : 0644,
+	    .mode = type == 'l'	  ? 0777
+		    : type == 'd' ? 0755
+				  : 0644,
 	    .size = type == 'f' ? 10 : 0,
 	    .mtime = {1700000000, 5},
 	    .has_xattrs = true,
@@ -201,8 +203,7 @@ static void same_size_and_time_is_skipped_or_with_checksum_verified(void **state
 static void attribute_changes_alone_become_meta_with_their_letters(void **state)
 {
 	struct side src, dst;
-	struct walk_record f = obj('f', "f", 3), l = obj('l', "l", 4),
-			   d = obj('d', "d", 5);
+	struct walk_record f = obj('f', "f", 3), l = obj('l', "l", 4), d = obj('d', "d", 5);
 
 	(void)state;
 	start_both(&src, &dst);
@@ -256,10 +257,10 @@ static void xattr_digests_are_compared_only_when_both_walks_read_them(void **sta
 static void a_type_change_removes_the_old_object_and_all_it_held_first(void **state)
 {
 	struct side src, dst;
-	struct walk_record x_dir = obj('d', "x", 2),
-			   x_in = obj('f', "x/in", 3), x_deeper = obj('d', "x/sub", 4),
-			   x_deepest = obj('f', "x/sub/f", 5), x_file = obj('f', "x", 6),
-			   y_file = obj('f', "y", 7), y_dir = obj('d', "y", 8), y_in = obj('f', "y/n", 9);
+	struct walk_record x_dir = obj('d', "x", 2), x_in = obj('f', "x/in", 3),
+			   x_deeper = obj('d', "x/sub", 4), x_deepest = obj('f', "x/sub/f", 5),
+			   x_file = obj('f', "x", 6), y_file = obj('f', "y", 7),
+			   y_dir = obj('d', "y", 8), y_in = obj('f', "y/n", 9);
 
 	(void)state;
 	start_both(&src, &dst);
@@ -288,8 +289,8 @@ static void a_type_change_removes_the_old_object_and_all_it_held_first(void **st
 static void a_symlink_where_the_source_has_a_directory_is_removed_not_entered(void **state)
 {
 	struct side src, dst;
-	struct walk_record sub_link = obj('l', "sub", 2),
-			   sub_dir = obj('d', "sub", 3), f = obj('f', "sub/f", 4);
+	struct walk_record sub_link = obj('l', "sub", 2), sub_dir = obj('d', "sub", 3),
+			   f = obj('f', "sub/f", 4);
 
 	(void)state;
 	start_both(&src, &dst);
@@ -307,9 +308,8 @@ static void a_symlink_where_the_source_has_a_directory_is_removed_not_entered(vo
 static void with_delete_what_the_source_lacks_goes_deepest_first(void **state)
 {
 	struct side src, dst;
-	struct walk_record keep = obj('d', "keep", 2),
-			   gone = obj('d', "keep/gone", 3), in = obj('f', "keep/gone/f", 4),
-			   extra = obj('f', "extra", 5);
+	struct walk_record keep = obj('d', "keep", 2), gone = obj('d', "keep/gone", 3),
+			   in = obj('f', "keep/gone/f", 4), extra = obj('f', "extra", 5);
 	struct root_sync del = as_root;
 
 	(void)state;
@@ -337,8 +337,8 @@ static void with_delete_what_the_source_lacks_goes_deepest_first(void **state)
 static void hard_link_members_are_relinked_only_when_the_group_changed(void **state)
 {
 	struct side src, dst;
-	struct walk_record a = obj('f', "a", 3), b = obj('f', "b", 3),
-			   c = obj('f', "c", 3), c_alone = obj('f', "c", 9);
+	struct walk_record a = obj('f', "a", 3), b = obj('f', "b", 3), c = obj('f', "c", 3),
+			   c_alone = obj('f', "c", 9);
 
 	(void)state;
 	a.nlink = b.nlink = c.nlink = 3;

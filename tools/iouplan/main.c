@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "filter.h"
+#include "iou/tmpfile.h"
 #include "iou/version.h"
 
 #define EXIT_IO_ERROR  1
@@ -99,14 +100,6 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return -1;
 }
 
-/* Where spool.c puts its temporary files, for messages. */
-static const char *temp_dir(void)
-{
-	const char *dir = getenv("TMPDIR");
-
-	return dir && *dir ? dir : "/tmp";
-}
-
 static int report(const char *name, int err, const struct plan_failure *f)
 {
 	if (f->why && f->recno)
@@ -125,7 +118,8 @@ static int report(const char *name, int err, const struct plan_failure *f)
 	else if (f->where == PLAN_AT_OUTPUT)
 		fprintf(stderr, "iouplan: standard output: %s\n", strerror(-err));
 	else
-		fprintf(stderr, "iouplan: temporary file in %s: %s\n", temp_dir(), strerror(-err));
+		fprintf(stderr, "iouplan: temporary file in %s: %s\n", tmpfile_dir(),
+			strerror(-err));
 	return EXIT_IO_ERROR;
 }
 

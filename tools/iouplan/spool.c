@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "iou/stream.h"
+#include "iou/tmpfile.h"
 
 #define SPOOL_COPY_CHUNK (256u << 10)
 
@@ -18,34 +19,12 @@ void spool_init(struct spool *s)
 	s->spilled = 0;
 }
 
-/* An anonymous file in $TMPDIR: nothing to clean up, whatever kills us. */
-static int spool_open_temp(void)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	int fd;
-
-	if (!dir || !*dir)
-		dir = "/tmp";
-	fd = open(dir, O_TMPFILE | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
-		return fd;
-	/* File systems without O_TMPFILE: create, then unlink at once. */
-	if (snprintf(path, sizeof(path), "%s/iouplan.XXXXXX", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	fd = mkostemp(path, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	unlink(path);
-	return fd;
-}
-
 static int spool_spill(struct spool *s)
 {
 	int ret;
 
 	if (s->fd < 0) {
-		ret = spool_open_temp();
+		ret = tmpfile_anon("iouplan");
 		if (ret < 0)
 			return ret;
 		s->fd = ret;

@@ -48,8 +48,8 @@ bool batch_fits(const struct exec_shared *shared, const struct plan_record *p)
 	const struct walk_record *r = &p->obj;
 
 	/* Fewer blocks than bytes: holes to keep, which only copy_file_data() does. */
-	return p->op == PLAN_COPY && r->size <= BATCH_FILE_BYTES && r->blocks * 512 >= r->size &&
-	       atomic_load(&shared->reflink) == REFLINK_NONE;
+	return p->op == PLAN_COPY && !shared->dry_run && r->size <= BATCH_FILE_BYTES &&
+	       r->blocks * 512 >= r->size && atomic_load(&shared->reflink) == REFLINK_NONE;
 }
 
 static bool item_live(const struct batch_item *it)
@@ -271,6 +271,16 @@ static void batch_start(struct batch_item *it, unsigned n, bool slow)
 	}
 }
 
+/* A file the ring could not take, copied as any other record. */
+static void batch_by_exec(struct exec_worker *w, struct batch_item *it)
+{
+	struct exec_result res;
+
+	it->ret = exec_record(w, it->p, &res);
+	it->step = res.step;
+	it->warn = res.warn;
+}
+
 void batch_copy(struct batch_ring *b, struct exec_worker *w, struct batch_item *it, unsigned n)
 {
 	const char *name;
@@ -297,5 +307,5 @@ void batch_copy(struct batch_ring *b, struct exec_worker *w, struct batch_item *
 	batch_close(b, it, n);
 	for (unsigned i = 0; i < n; i++)
 		if (it[i].slow)
-			it[i].ret = exec_record(w, it[i].p, &it[i].step, &it[i].warn);
+			batch_by_exec(w, &it[i]);
 }

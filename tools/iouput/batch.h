@@ -56,7 +56,8 @@ void batch_ring_free(struct batch_ring *b);
 /*
  * Whether r can go into a batch: a non-sparse regular file that fits one
  * buffer, to a destination known not to share extents (reflinks are tried
- * file by file first; shared->reflink records what the first copy found).
+ * file by file first; shared->reflink records what the first copy found),
+ * and not in a dry run, which copies nothing.
  */
 bool batch_fits(const struct exec_shared *shared, const struct plan_record *r);
 

@@ -4,8 +4,12 @@
 #include <errno.h>
 #include <linux/fs.h>
 #include <stdbool.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
+
+/* Large enough that a comparison is a few reads per megabyte, small enough for cache. */
+#define COMPARE_CHUNK (256u * 1024)
 
 /* Errors after which another method may still work. */
 static bool copy_unsupported(int err)
@@ -108,4 +112,40 @@ int copy_file_data(int src, int dst, uint64_t size, char *buf, size_t bufsize,
 		off = hole;
 	}
 	return 0;
+}
+
+/* Read n bytes at off, fewer only where the file ends. Returns the count or -errno. */
+static ssize_t read_full(int fd, char *buf, size_t n, off_t off)
+{
+	size_t done = 0;
+	ssize_t got;
+
+	while (done < n) {
+		got = pread(fd, buf + done, n - done, off + (off_t)done);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			break;
+		done += (size_t)got;
+	}
+	return (ssize_t)done;
+}
+
+int copy_data_equal(int a, int b, uint64_t size, char *buf, size_t bufsize)
+{
+	size_t chunk = bufsize / 2 < COMPARE_CHUNK ? bufsize / 2 : COMPARE_CHUNK, want;
+	ssize_t na, nb;
+
+	for (uint64_t off = 0; off < size; off += want) {
+		want = size - off < chunk ? (size_t)(size - off) : chunk;
+		na = read_full(a, buf, want, (off_t)off);
+		nb = read_full(b, buf + chunk, want, (off_t)off);
+		if (na < 0 || nb < 0)
+			return (int)(na < 0 ? na : nb);
+		if ((size_t)na != want || (size_t)nb != want || memcmp(buf, buf + chunk, want))
+			return 0;
+	}
+	return 1;
 }

@@ -30,4 +30,11 @@ enum copy_method {
 int copy_file_data(int src, int dst, uint64_t size, char *buf, size_t bufsize,
 		   enum copy_method *method);
 
+/*
+ * Whether the first size bytes of a and b are the same: 1 yes, 0 no (also
+ * when either ends sooner), or a negative errno. buf, of bufsize bytes,
+ * holds a chunk of each at a time.
+ */
+int copy_data_equal(int a, int b, uint64_t size, char *buf, size_t bufsize);
+
 #endif

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "update.h"
 
 #define EXEC_BUF_BYTES (1u << 20)
 #define TMP_NAME_MAX   64
@@ -19,10 +20,11 @@ int exec_worker_init(struct exec_worker *w, struct exec_shared *shared)
 {
 	memset(w, 0, sizeof(*w));
 	w->shared = shared;
+	w->root_gen = atomic_load(&shared->root_gen);
 	cursor_init(&w->src, shared->src_root_fd, false);
 	/* Missing destination parents are made, so mkdir order is not a barrier. */
 	cursor_init(&w->dst, shared->dst_root_fd, true);
-	cursor_init(&w->dst_link, shared->dst_root_fd, false);
+	cursor_init(&w->dst_find, shared->dst_root_fd, false);
 	w->bufsize = EXEC_BUF_BYTES;
 	w->buf = malloc(w->bufsize);
 	return w->buf ? 0 : -ENOMEM;
@@ -32,7 +34,7 @@ void exec_worker_free(struct exec_worker *w)
 {
 	cursor_free(&w->src);
 	cursor_free(&w->dst);
-	cursor_free(&w->dst_link);
+	cursor_free(&w->dst_find);
 	free(w->buf);
 	w->buf = NULL;
 }
@@ -89,22 +91,31 @@ static int exec_mkdir(struct exec_worker *w, const struct plan_record *p, const 
 	return S_ISDIR(st.st_mode) ? 0 : -EEXIST;
 }
 
-/* A new plan header switched roots (with no record in flight): follow it. */
-static void follow_source_root(struct exec_worker *w)
+/*
+ * A new plan header switched roots (with no record in flight): follow it.
+ * The destination's cursors start afresh too: the new root's deletions may
+ * have removed a directory they hold, which a mkdir then makes anew.
+ */
+static void follow_root(struct exec_worker *w)
 {
-	if (w->src.root_fd != w->shared->src_root_fd) {
-		cursor_free(&w->src);
-		cursor_init(&w->src, w->shared->src_root_fd, false);
-	}
+	unsigned gen = atomic_load(&w->shared->root_gen);
+
+	if (gen == w->root_gen)
+		return;
+	w->root_gen = gen;
+	cursor_free(&w->src);
+	cursor_init(&w->src, w->shared->src_root_fd, false);
+	cursor_free(&w->dst);
+	cursor_init(&w->dst, w->shared->dst_root_fd, true);
+	cursor_free(&w->dst_find);
+	cursor_init(&w->dst_find, w->shared->dst_root_fd, false);
 }
 
-/* Open the source object of p (relative to the source root) for reading. */
-static int open_source(struct exec_worker *w, const struct walk_record *r, int flags)
+int exec_open_source(struct exec_worker *w, const struct walk_record *r, int flags)
 {
 	const char *name;
 	int dirfd, fd, ret;
 
-	follow_source_root(w);
 	if (strcmp(r->path, ".") == 0)
 		dirfd = w->shared->src_root_fd, name = ".";
 	else if ((ret = cursor_parent(&w->src, r->path, r->path_len, &dirfd, &name)))
@@ -166,7 +177,7 @@ int exec_parents(struct exec_worker *w, const struct walk_record *r, int *src_di
 {
 	int ret;
 
-	follow_source_root(w);
+	follow_root(w);
 	ret = cursor_parent(&w->src, r->path, r->path_len, src_dir, name);
 	if (!ret)
 		ret = cursor_parent(&w->dst, r->path, r->path_len, dst_dir, name);
@@ -182,33 +193,32 @@ static void note_reflink(struct exec_shared *sh, enum copy_method method)
 		atomic_store(&sh->reflink, REFLINK_NONE);
 }
 
-static int exec_copy(struct exec_worker *w, const struct plan_record *p, const char **step,
-		     bool *warn)
+int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
 {
 	char tmp[TMP_NAME_MAX] = "";
 	enum copy_method method;
 	const char *name;
 	int src, dst = -1, dirfd, ret;
 
-	*step = "open source";
-	src = open_source(w, &p->obj, 0);
+	res->step = "open source";
+	src = exec_open_source(w, &p->obj, 0);
 	if (src < 0)
 		return src;
-	*step = "create";
+	res->step = "create";
 	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
 	if (!ret)
 		ret = dst = create_tmp(w, dirfd, meta_create_mode(&p->obj), tmp);
 	if (ret < 0)
 		goto out;
-	*step = "copy data";
+	res->step = "copy data";
 	ret = copy_file_data(src, dst, p->obj.size, w->buf, w->bufsize, &method);
 	if (!ret)
 		note_reflink(w->shared, method);
 	if (!ret)
 		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, meta_create_mode(&p->obj),
-				    warn, step);
+				    &res->warn, &res->step);
 	if (!ret) {
-		*step = "rename into place";
+		res->step = "rename into place";
 		ret = publish(w, dst, dirfd, tmp, name);
 	}
 	if (ret && tmp[0])
@@ -280,7 +290,7 @@ static int exec_link(struct exec_worker *w, const struct plan_record *p, const c
 	int dirfd, ret;
 
 	*step = "find link target";
-	ret = cursor_parent(&w->dst_link, p->obj.target, p->obj.target_len, &target.dirfd,
+	ret = cursor_parent(&w->dst_find, p->obj.target, p->obj.target_len, &target.dirfd,
 			    &target.name);
 	if (ret)
 		return ret;
@@ -291,55 +301,98 @@ static int exec_link(struct exec_worker *w, const struct plan_record *p, const c
 	return ret;
 }
 
-static int exec_dirmeta(struct exec_worker *w, const struct plan_record *p, const char **step,
-			bool *warn)
+/* The destination directory of p, opened without following a symlink. */
+static int open_dst_dir(struct exec_worker *w, const struct plan_record *p)
 {
 	const char *name;
-	int src, dst, dirfd, ret;
+	int dirfd, fd, ret;
 
-	*step = "open source directory";
-	src = open_source(w, &p->obj, O_DIRECTORY);
-	if (src < 0)
-		return src;
-	*step = "open directory";
 	if (strcmp(p->obj.path, ".") == 0)
 		dirfd = w->shared->dst_root_fd, name = ".";
 	else if ((ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name)))
+		return ret;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * A dirmeta whose CHANGE is "........." restores a directory's mode and
+ * times after something inside it changed. When nothing did (a verify found
+ * equal data), the directory still has them: leave it, and its ctime, alone.
+ */
+static bool dir_needs_restoring(const struct exec_worker *w, int fd, const struct plan_record *p)
+{
+	const struct walk_record *r = &p->obj;
+	struct stat st;
+
+	if (strcmp(p->change, PLAN_CHANGE_NONE) != 0 || fstat(fd, &st))
+		return true;
+	if (w->shared->meta.set_owner && (st.st_uid != r->uid || st.st_gid != r->gid))
+		return true;
+	return (st.st_mode & 07777) != r->mode || st.st_mtim.tv_sec != r->mtime.sec ||
+	       st.st_mtim.tv_nsec != (long)r->mtime.nsec;
+}
+
+static int exec_dirmeta(struct exec_worker *w, const struct plan_record *p, const char **step,
+			bool *warn)
+{
+	int src, dst, ret;
+
+	*step = "open source directory";
+	src = exec_open_source(w, &p->obj, O_DIRECTORY);
+	if (src < 0)
+		return src;
+	*step = "open directory";
+	ret = dst = open_dst_dir(w, p);
+	if (dst < 0)
 		goto out;
-	dst = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	ret = dst < 0 ? -errno
-		      : meta_apply_fd(&w->shared->meta, src, dst, &p->obj, META_MODE_UNKNOWN, warn,
-				      step);
-	if (dst >= 0)
-		close(dst);
+	ret = 0;
+	if (dir_needs_restoring(w, dst, p))
+		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, META_MODE_UNKNOWN, warn,
+				    step);
+	close(dst);
 out:
 	close(src);
 	return ret;
 }
 
-int exec_record(struct exec_worker *w, const struct plan_record *p, const char **step,
-		bool *xattr_warning)
+/* The operations whose outcome is known before they run. */
+static int exec_planned(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
 {
-	*xattr_warning = false;
 	switch (p->op) {
 	case PLAN_MKDIR:
-		return exec_mkdir(w, p, step);
+		return exec_mkdir(w, p, &res->step);
 	case PLAN_COPY:
-		return exec_copy(w, p, step, xattr_warning);
+		return exec_copy(w, p, res);
 	case PLAN_SYMLINK:
-		return exec_symlink(w, p, step);
+		return exec_symlink(w, p, &res->step);
 	case PLAN_MKNOD:
-		return exec_mknod(w, p, step);
+		return exec_mknod(w, p, &res->step);
 	case PLAN_LINK:
-		return exec_link(w, p, step);
+		return exec_link(w, p, &res->step);
 	case PLAN_DIRMETA:
-		return exec_dirmeta(w, p, step, xattr_warning);
-	case PLAN_VERIFY:
+		return exec_dirmeta(w, p, &res->step, &res->warn);
 	case PLAN_META:
+		return exec_meta(w, p, res);
+	case PLAN_VERIFY:
 	case PLAN_DELETE:
 	case PLAN_OP_COUNT:
 		break;
 	}
-	*step = "unknown operation";
+	res->step = "unknown operation";
 	return -EINVAL;
+}
+
+int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
+{
+	res->step = "";
+	res->warn = false;
+	res->outcome = OUTCOME_DONE;
+	follow_root(w);
+	/* These two look before they act, dry or not. */
+	if (p->op == PLAN_VERIFY)
+		return exec_verify(w, p, res);
+	if (p->op == PLAN_DELETE)
+		return exec_delete(w, p, res);
+	return w->shared->dry_run ? 0 : exec_planned(w, p, res);
 }

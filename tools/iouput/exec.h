@@ -17,6 +17,8 @@
 #include "iou/cursor.h"
 #include "iou/plan.h"
 #include "meta.h"
+#include "outcome.h"
+#include "stats.h"
 
 /* What the first file copied with data found about sharing extents. */
 enum exec_reflink {
@@ -27,16 +29,21 @@ enum exec_reflink {
 
 struct exec_shared {
 	int src_root_fd;
-	int dst_root_fd;
+	int dst_root_fd; /* -1 in a dry run whose DST does not exist yet */
+	bool dry_run;	 /* -n: change nothing, only find out what would be done */
+	bool itemize;	 /* -i: a line per change on standard output */
 	struct meta_ctx meta;
-	atomic_int reflink; /* enum exec_reflink, for this source root */
+	struct put_stats stats;
+	atomic_int reflink;   /* enum exec_reflink, for this source root */
+	atomic_uint root_gen; /* bumped at each plan header, with no record in flight */
 };
 
 struct exec_worker {
 	struct exec_shared *shared;
+	unsigned root_gen; /* the header the cursors below were opened for */
 	struct cursor src;
 	struct cursor dst;
-	struct cursor dst_link; /* the link target's directory */
+	struct cursor dst_find; /* never creates: link targets, existing objects */
 	char *buf;
 	size_t bufsize;
 	unsigned long tmp_seq;
@@ -45,13 +52,18 @@ struct exec_worker {
 int exec_worker_init(struct exec_worker *w, struct exec_shared *shared);
 void exec_worker_free(struct exec_worker *w);
 
+/* How a record went, besides its error. */
+struct exec_result {
+	const char *step;	  /* what failed */
+	bool warn;		  /* first sign of a destination without xattrs */
+	enum put_outcome outcome; /* what was done (or, dry, would be) */
+};
+
 /*
- * Carry out p. Returns 0 or a negative errno with *step naming what failed;
- * *xattr_warning is set when this record found the destination without
- * xattr support for the first time.
+ * Carry out p (in a dry run, only find out what it would do). Returns 0 or
+ * a negative errno with res->step naming what failed.
  */
-int exec_record(struct exec_worker *w, const struct plan_record *p, const char **step,
-		bool *xattr_warning);
+int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_result *res);
 
 /*
  * For batches: the source and destination directories that hold r (missing
@@ -66,5 +78,11 @@ int exec_parents(struct exec_worker *w, const struct walk_record *r, int *src_di
  * older file there. Returns 0 or a negative errno.
  */
 int exec_publish_tmpfile(struct exec_worker *w, int fd, int dirfd, const char *name);
+
+/* For update.c: the source object r opened for reading, never followed. */
+int exec_open_source(struct exec_worker *w, const struct walk_record *r, int flags);
+
+/* For update.c: what a "copy" record does. */
+int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_result *res);
 
 #endif

@@ -7,11 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "iou/stream.h"
+#include "iou/tmpfile.h"
 #include "iou/version.h"
 #include "pool.h"
+#include "progress.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
@@ -24,12 +27,23 @@ static const char usage_text[] =
     "holds a copy of the plan's source root. Run it in the directory iouwalk ran in:\n"
     "the source root is taken as the walk named it.\n"
     "\n"
+    "  -n, --dry-run  change nothing (DST is not even made); with -i, show what\n"
+    "                 would change (verify still reads and compares the data)\n"
+    "  -i, --itemize  a line per change on standard output, as rsync's\n"
+    "                 --itemize-changes (YXcstpoguax NAME, *deleting NAME)\n"
+    "      --stats    a summary on standard output at the end\n"
+    "      --progress entries and bytes done, rate and time left, on standard\n"
+    "                 error while it runs\n"
     "  -j, --jobs N   carry out records with N threads (default: online CPUs)\n"
     "      --no-pin   let the scheduler move the threads (default: pinned, one\n"
     "                 per CPU in turn)\n"
     "      --no-uring plain syscalls only, no io_uring (also IOU_NO_URING=1)\n"
     "  -h, --help     show this help\n"
     "      --version  show the version\n"
+    "\n"
+    "Operations, in plan order: delete (deepest first), mkdir, copy, verify (copy\n"
+    "when the data differ, else only the attributes), symlink, mknod, meta (the\n"
+    "attributes of an existing object), link, dirmeta. See iouput(1).\n"
     "\n"
     "Exit status: 0 all done, 1 some entries failed (reported), 2 usage error or\n"
     "malformed plan (nothing written).\n";
@@ -38,6 +52,10 @@ struct cli {
 	unsigned jobs;
 	bool no_pin;
 	bool no_uring;
+	bool dry_run;
+	bool itemize;
+	bool stats;
+	bool progress;
 	const char *dst;
 	const char *plan;
 };
@@ -48,30 +66,58 @@ static int usage_error(const char *what)
 	return EXIT_USAGE;
 }
 
+/* The setting an option without argument turns on, or NULL for other options. */
+static bool *switch_of(struct cli *cli, int c)
+{
+	switch (c) {
+	case 'P':
+		return &cli->no_pin;
+	case 'U':
+		return &cli->no_uring;
+	case 'n':
+		return &cli->dry_run;
+	case 'i':
+		return &cli->itemize;
+	case 'S':
+		return &cli->stats;
+	case 'R':
+		return &cli->progress;
+	default:
+		return NULL;
+	}
+}
+
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
+	/* --itemize-changes is how rsync spells --itemize. */
 	static const struct option longopts[] = {
-	    {"jobs", required_argument, NULL, 'j'}, {"no-pin", no_argument, NULL, 'P'},
-	    {"no-uring", no_argument, NULL, 'U'},   {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
+	    {"jobs", required_argument, NULL, 'j'},
+	    {"no-pin", no_argument, NULL, 'P'},
+	    {"no-uring", no_argument, NULL, 'U'},
+	    {"dry-run", no_argument, NULL, 'n'},
+	    {"itemize", no_argument, NULL, 'i'},
+	    {"itemize-changes", no_argument, NULL, 'i'},
+	    {"stats", no_argument, NULL, 'S'},
+	    {"progress", no_argument, NULL, 'R'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
 	};
 	char *end;
 	long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+j:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+j:hni", longopts, NULL)) != -1) {
+		if (switch_of(cli, c)) {
+			*switch_of(cli, c) = true;
+			continue;
+		}
 		switch (c) {
 		case 'j':
 			v = strtol(optarg, &end, 10);
 			if (end == optarg || *end || v < 1 || v > 1024)
 				return usage_error("invalid job count (want 1 to 1024)");
 			cli->jobs = (unsigned)v;
-			break;
-		case 'P':
-			cli->no_pin = true;
-			break;
-		case 'U':
-			cli->no_uring = true;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -92,8 +138,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
-/* Check one record of the plan; *why says what is wrong. */
-static int check_record(char *rec, size_t len, bool first, const char **why)
+/* Check one record of the plan and count it; *why says what is wrong. */
+static int check_record(char *rec, size_t len, bool first, const char **why,
+			struct plan_totals *totals)
 {
 	struct stream_header h;
 	struct plan_record pr;
@@ -111,7 +158,10 @@ static int check_record(char *rec, size_t len, bool first, const char **why)
 		*why = "the stream does not start with a header";
 		return -EINVAL;
 	}
-	return plan_parse(rec, len, &pr, why);
+	ret = plan_parse(rec, len, &pr, why);
+	if (!ret)
+		stats_total_add(totals, &pr);
+	return ret;
 }
 
 #define SPOOL_CHUNK (256 * 1024)
@@ -136,9 +186,9 @@ static int spool_add(int fd, struct buf *out, const char *rec, size_t len)
 
 /*
  * Read and check the whole plan before anything is written, keeping a copy
- * in an unnamed temporary file to carry out afterwards.
+ * in an unnamed temporary file to carry out afterwards, and count it.
  */
-static int spool_plan(int in, const char *plan_name, int *spool)
+static int spool_plan(int in, const char *plan_name, int *spool, struct plan_totals *totals)
 {
 	struct stream_reader r;
 	struct buf copy = BUF_INIT, out = BUF_INIT;
@@ -147,17 +197,17 @@ static int spool_plan(int in, const char *plan_name, int *spool)
 	size_t len;
 	int ret, fd;
 
-	fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	fd = tmpfile_anon("iouput");
 	if (fd < 0) {
-		fprintf(stderr, "iouput: cannot create a temporary file in /tmp: %s\n",
-			strerror(errno));
+		fprintf(stderr, "iouput: cannot create a temporary file in %s: %s\n", tmpfile_dir(),
+			strerror(-fd));
 		return EXIT_FAILED;
 	}
 	ret = stream_reader_init(&r, in);
 	while (ret == 0 && (ret = stream_read_record(&r, &rec, &len)) == 1) {
 		buf_clear(&copy);
 		ret = buf_append(&copy, rec, len + 1);
-		if (!ret && check_record(copy.data, len, r.recno == 1, &why))
+		if (!ret && check_record(copy.data, len, r.recno == 1, &why, totals))
 			ret = -EBADMSG;
 		if (!ret)
 			ret = spool_add(fd, &out, rec, len + 1);
@@ -188,7 +238,18 @@ static int spool_plan(int in, const char *plan_name, int *spool)
 /* Operations that must not start before every earlier one has finished. */
 static int op_class(enum plan_op op)
 {
-	return op == PLAN_LINK ? 1 : op == PLAN_DIRMETA ? 2 : 0;
+	return op == PLAN_LINK ? 1 : op == PLAN_DIRMETA ? 2 : op == PLAN_DELETE ? 3 : 0;
+}
+
+/*
+ * Classes carried out here, one record at a time in plan order: deletions
+ * (deepest first: a directory is empty by the time it is removed) and
+ * directory metadata (deepest first: a directory made read-only is never
+ * needed again).
+ */
+static bool class_is_serial(int class)
+{
+	return class == op_class(PLAN_DELETE) || class == op_class(PLAN_DIRMETA);
 }
 
 static int open_dir_or_fail(const char *path, const char *what)
@@ -219,23 +280,28 @@ static int enter_root(struct pool *pool, struct exec_shared *sh, const char *rec
 		close(sh->src_root_fd);
 	sh->src_root_fd = fd;
 	atomic_store(&sh->reflink, REFLINK_UNKNOWN);
+	atomic_fetch_add(&sh->root_gen, 1);
 	return 0;
 }
 
 /* The class of a raw (not yet parsed) record, from its operation word. */
 static int raw_class(const char *rec)
 {
-	if (strncmp(rec, "link ", 5) == 0)
-		return op_class(PLAN_LINK);
-	if (strncmp(rec, "dirmeta ", 8) == 0)
-		return op_class(PLAN_DIRMETA);
+	static const enum plan_op barriers[] = {PLAN_LINK, PLAN_DIRMETA, PLAN_DELETE};
+
+	for (size_t i = 0; i < sizeof(barriers) / sizeof(barriers[0]); i++) {
+		const char *word = plan_op_name(barriers[i]);
+		size_t n = strlen(word);
+
+		if (strncmp(rec, word, n) == 0 && rec[n] == ' ')
+			return op_class(barriers[i]);
+	}
 	return 0;
 }
 
 /*
  * Records stream to the workers; a change of class waits for everything
- * before it. Directory metadata runs here, in plan order (deepest first), so
- * a directory made read-only is never needed again.
+ * before it. The serial classes run here, in plan order.
  */
 static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 		     struct exec_worker *serial)
@@ -261,7 +327,7 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 		if (class != last_class)
 			pool_drain(pool);
 		last_class = class;
-		if (class != op_class(PLAN_DIRMETA)) {
+		if (!class_is_serial(class)) {
 			ret = pool_submit(pool, rec, len);
 			if (ret)
 				break;
@@ -273,16 +339,26 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 	return ret;
 }
 
-static int open_destination(const char *dst)
+/*
+ * The destination directory, made when missing. A dry run makes nothing: a
+ * DST that does not exist yet gets *fd -1, below which everything is missing.
+ */
+static int open_destination(const char *dst, bool dry_run, int *fd)
 {
-	if (mkdir(dst, 0700) && errno != EEXIST) {
+	if (!dry_run && mkdir(dst, 0700) && errno != EEXIST) {
 		fprintf(stderr, "iouput: cannot create %s: %s\n", dst, strerror(errno));
 		return -1;
 	}
-	return open_dir_or_fail(dst, "destination");
+	*fd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*fd >= 0 || (dry_run && errno == ENOENT))
+		return 0;
+	fprintf(stderr, "iouput: destination %s: %s\n", dst, strerror(errno));
+	return -1;
 }
 
-static int run(const struct cli *cli)
+/* Start the workers (and the progress reporter), carry the plan out, stop them. */
+static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
+		   const struct plan_totals *totals)
 {
 	struct pool_config cfg = {
 	    .threads = cli->jobs,
@@ -291,33 +367,82 @@ static int run(const struct cli *cli)
 	    .uring = !cli->no_uring,
 	    .iowq_max = IOWQ_MAX,
 	};
-	struct exec_shared sh = {.src_root_fd = -1};
 	struct exec_worker serial;
+	struct progress progress;
 	struct pool pool;
-	int in = STDIN_FILENO, spool = -1, status, ret;
+	bool reporting = false;
+	int status, ret;
 
+	if (pool_start(&pool, &cfg, sh, cli->dst) || exec_worker_init(&serial, sh)) {
+		fputs("iouput: cannot start workers\n", stderr);
+		return EXIT_FAILED;
+	}
+	if (cli->progress) {
+		ret = progress_start(&progress, stderr, &sh->stats, totals);
+		if (ret)
+			fprintf(stderr, "iouput: --progress: %s\n", strerror(-ret));
+		reporting = ret == 0;
+	}
+	ret = carry_out(spool, &pool, sh, &serial);
+	status = pool_stop(&pool) || ret ? EXIT_FAILED : 0;
+	if (reporting)
+		progress_stop(&progress);
+	if (ret < 0)
+		fprintf(stderr, "iouput: %s\n", strerror(-ret));
+	exec_worker_free(&serial);
+	return status;
+}
+
+static double seconds_since(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* -i lines and --stats are worth nothing if they did not all get out. */
+static int flush_stdout(void)
+{
+	int err = fflush(stdout) ? errno : ferror(stdout) ? EIO : 0;
+
+	if (err)
+		fprintf(stderr, "iouput: standard output: %s\n", strerror(err));
+	return err ? EXIT_FAILED : 0;
+}
+
+static int run(const struct cli *cli)
+{
+	struct exec_shared sh = {
+	    .src_root_fd = -1,
+	    .dst_root_fd = -1,
+	    .dry_run = cli->dry_run,
+	    .itemize = cli->itemize,
+	};
+	struct plan_totals totals = {0};
+	struct timespec start;
+	int in = STDIN_FILENO, spool = -1, status;
+	bool ran;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (cli->plan && (in = open(cli->plan, O_RDONLY | O_CLOEXEC)) < 0) {
 		fprintf(stderr, "iouput: %s: %s\n", cli->plan, strerror(errno));
 		return EXIT_USAGE;
 	}
-	status = spool_plan(in, cli->plan ? cli->plan : "standard input", &spool);
+	status = spool_plan(in, cli->plan ? cli->plan : "standard input", &spool, &totals);
 	if (status)
 		return status;
 	meta_init(&sh.meta, geteuid() == 0);
-	sh.dst_root_fd = open_destination(cli->dst);
-	if (sh.dst_root_fd < 0)
-		return EXIT_FAILED;
-	if (pool_start(&pool, &cfg, &sh, cli->dst) || exec_worker_init(&serial, &sh)) {
-		fputs("iouput: cannot start workers\n", stderr);
-		return EXIT_FAILED;
-	}
-	ret = carry_out(spool, &pool, &sh, &serial);
-	status = pool_stop(&pool) || ret ? EXIT_FAILED : 0;
-	if (ret < 0)
-		fprintf(stderr, "iouput: %s\n", strerror(-ret));
-	exec_worker_free(&serial);
+	stats_init(&sh.stats);
+	ran = open_destination(cli->dst, cli->dry_run, &sh.dst_root_fd) == 0;
+	status = ran ? execute(cli, spool, &sh, &totals) : EXIT_FAILED;
+	if (ran && cli->stats)
+		stats_print(stdout, &sh.stats, &totals, seconds_since(&start));
+	if (flush_stdout())
+		status = EXIT_FAILED;
 	close(spool);
-	close(sh.dst_root_fd);
+	if (sh.dst_root_fd >= 0)
+		close(sh.dst_root_fd);
 	if (sh.src_root_fd >= 0)
 		close(sh.src_root_fd);
 	return status;

@@ -26,29 +26,81 @@ void meta_init(struct meta_ctx *m, bool set_owner)
 	xattrs_init();
 }
 
-static int xattr_copy_one(int src_fd, int dst_fd, const char *name)
+/* Call fn on each name of a listing that a copy carries, until one fails. */
+typedef int name_fn(const char *name, void *arg);
+
+static int each_wanted(const char *list, ssize_t len, name_fn *fn, void *arg)
 {
-	struct xattrs_obj src = {src_fd, NULL};
+	int ret = 0;
+
+	for (ssize_t off = 0; !ret && off < len; off += (ssize_t)strlen(list + off) + 1)
+		if (xattrs_wanted(list + off))
+			ret = fn(list + off, arg);
+	return ret;
+}
+
+static bool list_has(const char *list, ssize_t len, const char *name)
+{
+	for (ssize_t off = 0; off < len; off += (ssize_t)strlen(list + off) + 1)
+		if (strcmp(list + off, name) == 0)
+			return true;
+	return false;
+}
+
+/* A copy of attributes from src to dst, with the source's listing. */
+struct xattr_copy {
+	int src_fd;
+	int dst_fd;
+	const char *src_list;
+	ssize_t src_len;
+};
+
+static int xattr_copy_one(const char *name, void *arg)
+{
+	const struct xattr_copy *x = arg;
+	struct xattrs_obj src = {x->src_fd, NULL};
 	char small[XATTRS_STACK_BYTES], *value, *heap;
 	ssize_t n = xattrs_read(&src, name, small, &value, &heap);
 	int ret = n < 0 ? (int)n : 0;
 
-	if (!ret && fsetxattr(dst_fd, name, value, (size_t)n, 0))
+	if (!ret && fsetxattr(x->dst_fd, name, value, (size_t)n, 0))
 		ret = -errno;
 	free(heap);
 	return ret;
 }
 
-static int meta_copy_xattrs(struct meta_ctx *m, int src_fd, int dst_fd, bool *warn_once)
+static int xattr_drop_one(const char *name, void *arg)
+{
+	const struct xattr_copy *x = arg;
+
+	if (list_has(x->src_list, x->src_len, name))
+		return 0;
+	/* Removed meanwhile is just as good. */
+	return fremovexattr(x->dst_fd, name) && errno != ENODATA ? -errno : 0;
+}
+
+/* Remove what dst carries and the source lacks, so it ends with exactly the source's set. */
+static int xattr_drop_extra(struct xattr_copy *x)
+{
+	struct xattrs_obj dst = {x->dst_fd, NULL};
+	char small[XATTRS_STACK_BYTES], *list, *heap;
+	ssize_t n = xattrs_read(&dst, NULL, small, &list, &heap);
+	int ret = n < 0 ? (int)n : each_wanted(list, n, xattr_drop_one, x);
+
+	free(heap);
+	return ret;
+}
+
+static int meta_copy_xattrs(struct meta_ctx *m, int src_fd, int dst_fd, bool exact, bool *warn_once)
 {
 	struct xattrs_obj src = {src_fd, NULL};
 	char small[XATTRS_STACK_BYTES], *list, *heap;
 	ssize_t n = xattrs_read(&src, NULL, small, &list, &heap);
-	int ret = n < 0 ? (int)n : 0;
+	struct xattr_copy x = {src_fd, dst_fd, list, n};
+	int ret = n < 0 ? (int)n : each_wanted(list, n, xattr_copy_one, &x);
 
-	for (ssize_t off = 0; !ret && off < n; off += (ssize_t)strlen(list + off) + 1)
-		if (xattrs_wanted(list + off))
-			ret = xattr_copy_one(src_fd, dst_fd, list + off);
+	if (!ret && exact)
+		ret = xattr_drop_extra(&x);
 	free(heap);
 	if (ret == -ENOTSUP || ret == -ENOSYS) {
 		*warn_once = !atomic_exchange(&m->xattr_warned, true);
@@ -77,7 +129,8 @@ int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_reco
 	if (r->mode != created_mode && fchmod(fd, r->mode))
 		return -errno;
 	*step = "copy xattrs";
-	ret = meta_copy_xattrs(m, src_fd, fd, warn_once);
+	/* Only an object made just now is known to carry nothing the source lacks. */
+	ret = meta_copy_xattrs(m, src_fd, fd, created_mode == META_MODE_UNKNOWN, warn_once);
 	if (ret)
 		return ret;
 	*step = "set times";
@@ -96,8 +149,11 @@ int meta_apply_at(struct meta_ctx *m, int dirfd, const char *name, const struct 
 	if (m->set_owner && fchownat(dirfd, name, r->uid, r->gid, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	*step = "chmod";
-	/* Symlinks have no mode of their own; a special file's is set here. */
-	if (r->type != 'l' && fchmodat(dirfd, name, r->mode, 0))
+	/*
+	 * Symlinks have no mode of their own; a special file's is set here, and
+	 * should a symlink have taken its place, it is refused, not followed.
+	 */
+	if (r->type != 'l' && fchmodat(dirfd, name, r->mode, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	*step = "set times";
 	meta_times(r, ts);

@@ -36,17 +36,22 @@ uint32_t meta_create_mode(const struct walk_record *r);
 
 /*
  * Owner, mode, extended attributes and times of r onto an open file or
- * directory, fd; created_mode is the mode fd was created with
- * (META_MODE_UNKNOWN if not). The attributes are copied from src_fd: every one the caller may
- * write, POSIX ACLs included (libattr's rules in /etc/xattr.conf decide what
- * to skip). A destination without xattr support sets *warn_once to true the
- * first time across the whole run and is otherwise not an error.
+ * directory, fd; created_mode is the mode fd was just created with, or
+ * META_MODE_UNKNOWN for an object that was there before. The attributes are
+ * copied from src_fd: every one the caller may write, POSIX ACLs included
+ * (libattr's rules in /etc/xattr.conf decide what to skip); an object that
+ * was there before also loses those of its own that the source lacks. A
+ * destination without xattr support sets *warn_once to true the first time
+ * across the whole run and is otherwise not an error.
  * Returns 0 or a negative errno; *step names what failed.
  */
 int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_record *r,
 		  uint32_t created_mode, bool *warn_once, const char **step);
 
-/* Owner, mode and times of r onto a symlink or special file, by name. */
+/*
+ * Owner, mode and times of r onto a symlink or special file (or a file the
+ * caller cannot open), by name, never following a symlink.
+ */
 int meta_apply_at(struct meta_ctx *m, int dirfd, const char *name, const struct walk_record *r,
 		  const char **step);
 

@@ -8,20 +8,42 @@
 #include <string.h>
 
 #include "batch.h"
+#include "itemize.h"
 
-void pool_run_record(struct exec_worker *w, struct pool *p, const struct plan_record *pr)
+static void report_failure(struct pool *p, const char *path, const char *step, int err)
 {
-	const char *step = "";
-	bool warn;
-	int ret = exec_record(w, pr, &step, &warn);
+	atomic_store(&p->failed, 1);
+	fprintf(stderr, "iouput: %s/%s: %s: %s\n", p->dst_name, path, step, strerror(-err));
+}
 
+/* A record is finished: count it and, with -i, say what changed. */
+static void pool_note(struct pool *p, const struct plan_record *pr, enum put_outcome outcome,
+		      int ret)
+{
+	stats_note(&p->shared->stats, pr, outcome, ret == 0);
+	if (ret || !p->shared->itemize)
+		return;
+	ret = itemize_print(stdout, pr, outcome);
+	if (ret)
+		report_failure(p, pr->obj.path, "itemize", ret);
+}
+
+static void report_xattr_warning(const struct pool *p, bool warn)
+{
 	if (warn)
 		fprintf(stderr, "iouput: %s: extended attributes not supported; not copied\n",
 			p->dst_name);
-	if (!ret)
-		return;
-	atomic_store(&p->failed, 1);
-	fprintf(stderr, "iouput: %s/%s: %s: %s\n", p->dst_name, pr->obj.path, step, strerror(-ret));
+}
+
+void pool_run_record(struct exec_worker *w, struct pool *p, const struct plan_record *pr)
+{
+	struct exec_result res;
+	int ret = exec_record(w, pr, &res);
+
+	report_xattr_warning(p, res.warn);
+	if (ret)
+		report_failure(p, pr->obj.path, res.step, ret);
+	pool_note(p, pr, res.outcome, ret);
 }
 
 /* Take up to max queued jobs, waiting for one. Returns how many. */
@@ -58,14 +80,11 @@ static void pool_done(struct pool *p, unsigned n)
 
 static void report_item(struct pool *p, const struct batch_item *it)
 {
-	if (it->warn)
-		fprintf(stderr, "iouput: %s: extended attributes not supported; not copied\n",
-			p->dst_name);
-	if (!it->ret)
-		return;
-	atomic_store(&p->failed, 1);
-	fprintf(stderr, "iouput: %s/%s: %s: %s\n", p->dst_name, it->p->obj.path, it->step,
-		strerror(-it->ret));
+	report_xattr_warning(p, it->warn);
+	if (it->ret)
+		report_failure(p, it->p->obj.path, it->step, it->ret);
+	/* Batches only copy, as planned. */
+	pool_note(p, it->p, OUTCOME_DONE, it->ret);
 }
 
 static bool same_parent(const struct walk_record *a, const struct walk_record *b)
