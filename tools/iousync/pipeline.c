@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: MIT */
+#include "pipeline.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const int terminating[] = {SIGINT, SIGTERM, SIGHUP};
+
+int signals_setup(struct signals *sg)
+{
+	struct sigaction old;
+
+	sigemptyset(&sg->wait);
+	sigaddset(&sg->wait, SIGCHLD);
+	for (size_t i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) {
+		/* Ignored (nohup): the stages inherit that, and so does iousync. */
+		if (sigaction(terminating[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaddset(&sg->wait, terminating[i]);
+	}
+	sg->caught = 0;
+	/* Ignored, SIGCHLD would have the kernel reap the stages before us. */
+	signal(SIGCHLD, SIG_DFL);
+	return sigprocmask(SIG_BLOCK, &sg->wait, &sg->saved) ? -errno : 0;
+}
+
+void stage_init(struct stage *s, const char *name, const char *const *argv, int keep_fd)
+{
+	*s = (struct stage){.name = name, .argv = argv, .keep_fd = keep_fd};
+}
+
+/*
+ * In the child: wire up, then exec. Every descriptor iousync holds is
+ * close-on-exec, so a stage inherits its two ends and its keep_fd only; a
+ * stray write end would keep the next stage from ever seeing end of input.
+ */
+static _Noreturn void stage_exec(const struct stage *s, int in, int out, const sigset_t *mask)
+{
+	if ((in >= 0 && dup2(in, STDIN_FILENO) < 0) || (out >= 0 && dup2(out, STDOUT_FILENO) < 0) ||
+	    (s->keep_fd >= 0 && fcntl(s->keep_fd, F_SETFD, 0) < 0) ||
+	    sigprocmask(SIG_SETMASK, mask, NULL) < 0) {
+		fprintf(stderr, "iousync: cannot set up %s: %s\n", s->name, strerror(errno));
+		_exit(127);
+	}
+	execv(s->argv[0], (char *const *)s->argv);
+	fprintf(stderr, "iousync: cannot run %s: %s\n", s->argv[0], strerror(errno));
+	_exit(127);
+}
+
+static int stage_start(struct stage *s, int in, int out, const sigset_t *mask)
+{
+	pid_t pid;
+
+	/* Buffered text would otherwise be written twice, by us and the child. */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0)
+		stage_exec(s, in, out, mask);
+	s->pid = pid;
+	s->running = true;
+	return 0;
+}
+
+/* Reap what has ended; returns how many stages still run. */
+static int reap(struct stage *st, int n)
+{
+	int left = 0, ws;
+	pid_t ret;
+
+	for (int i = 0; i < n; i++) {
+		if (!st[i].running)
+			continue;
+		ret = waitpid(st[i].pid, &ws, WNOHANG);
+		if (ret == 0 || (ret < 0 && errno == EINTR)) {
+			left++;
+			continue;
+		}
+		/* Gone without a status (ECHILD): count it as failed. */
+		st[i].wstatus = ret > 0 ? ws : W_EXITCODE(1, 0);
+		st[i].running = false;
+	}
+	return left;
+}
+
+static void forward(const struct stage *st, int n, int sig)
+{
+	for (int i = 0; i < n; i++)
+		if (st[i].running)
+			kill(st[i].pid, sig);
+}
+
+static void wait_all(struct stage *st, int n, struct signals *sg)
+{
+	siginfo_t si;
+
+	while (reap(st, n) > 0) {
+		if (sigwaitinfo(&sg->wait, &si) < 0 || si.si_signo == SIGCHLD)
+			continue;
+		sg->caught = si.si_signo;
+		forward(st, n, si.si_signo);
+	}
+}
+
+static void close_unless(int fd, int keep)
+{
+	if (fd >= 0 && fd != keep)
+		close(fd);
+}
+
+int pipeline_run(struct stage *st, int n, int in, int out, struct signals *sg)
+{
+	int next_in = in, fds[2], ret = 0, started = 0;
+	bool last;
+
+	while (started < n) {
+		last = started + 1 == n;
+		fds[0] = fds[1] = -1;
+		if (!last && pipe2(fds, O_CLOEXEC) < 0) {
+			ret = -errno;
+			break;
+		}
+		ret = stage_start(&st[started], next_in, last ? out : fds[1], &sg->saved);
+		close_unless(next_in, in);
+		close_unless(fds[1], -1);
+		next_in = fds[0];
+		if (ret)
+			break;
+		started++;
+	}
+	/* On failure the stages started see a closed pipe and end. */
+	close_unless(next_in, in);
+	wait_all(st, started, sg);
+	return ret;
+}
+
+int stage_exit_code(const struct stage *s)
+{
+	if (!WIFEXITED(s->wstatus))
+		return 1;
+	switch (WEXITSTATUS(s->wstatus)) {
+	case 0:
+		return 0;
+	case 2:
+		return 2;
+	default:
+		return 1;
+	}
+}
+
