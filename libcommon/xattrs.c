@@ -10,8 +10,6 @@
 #include <string.h>
 #include <sys/xattr.h>
 
-#define XATTRS_PROC_PATH (sizeof("/proc/self/fd/") + 12 + 256)
-
 void xattrs_init(void)
 {
 	/* libattr reads /etc/xattr.conf on first use, without a lock. */
@@ -51,6 +49,29 @@ static ssize_t obj_list(const struct xattrs_obj *o, char *buf, size_t size)
 static ssize_t obj_get(const struct xattrs_obj *o, const char *name, char *buf, size_t size)
 {
 	return o->path ? lgetxattr(o->path, name, buf, size) : fgetxattr(o->fd, name, buf, size);
+}
+
+int xattrs_set(const struct xattrs_obj *o, const char *name, const void *value, size_t len)
+{
+	int ret = o->path ? lsetxattr(o->path, name, value, len, 0)
+			  : fsetxattr(o->fd, name, value, len, 0);
+
+	return ret ? -errno : 0;
+}
+
+int xattrs_remove(const struct xattrs_obj *o, const char *name)
+{
+	int ret = o->path ? lremovexattr(o->path, name) : fremovexattr(o->fd, name);
+
+	return ret ? -errno : 0;
+}
+
+int xattrs_proc_path(char *buf, int dirfd, const char *name)
+{
+	if (strlen(name) > NAME_MAX)
+		return -ENAMETOOLONG;
+	snprintf(buf, XATTRS_PROC_PATH, "/proc/self/fd/%d/%s", dirfd, name);
+	return 0;
 }
 
 /* The list (name NULL) or one value, in small or in a buffer sized by asking. */
@@ -143,9 +164,8 @@ int xattrs_digest_at(int dirfd, const char *name, struct walk_record *r)
 	r->has_xattrs = false;
 	/* The l* calls on /proc/self/fd/N/NAME: any depth, NAME's symlink not followed. */
 	if (dirfd != AT_FDCWD) {
-		if (strlen(name) > NAME_MAX)
+		if (xattrs_proc_path(proc, dirfd, name))
 			return -ENAMETOOLONG;
-		snprintf(proc, sizeof(proc), "/proc/self/fd/%d/%s", dirfd, name);
 		o.path = proc;
 	}
 	n = xattrs_read(&o, NULL, small, &list, &heap);

@@ -32,6 +32,18 @@ struct xattrs_obj {
 ssize_t xattrs_read(const struct xattrs_obj *o, const char *name, char *small, char **out,
 		    char **heap);
 
+/* Set or remove one attribute of o. Returns 0 or a negative errno. */
+int xattrs_set(const struct xattrs_obj *o, const char *name, const void *value, size_t len);
+int xattrs_remove(const struct xattrs_obj *o, const char *name);
+
+/*
+ * The path "/proc/self/fd/DIRFD/NAME" in buf (XATTRS_PROC_PATH bytes): the
+ * object name in dirfd, for path calls at any depth (the l* calls do not
+ * follow NAME if it is a symlink). Returns 0 or -ENAMETOOLONG.
+ */
+#define XATTRS_PROC_PATH (sizeof("/proc/self/fd/") + 12 + 256)
+int xattrs_proc_path(char *buf, int dirfd, const char *name);
+
 /* Load libattr's rules; call once before threads use xattrs_wanted(). */
 void xattrs_init(void);
 

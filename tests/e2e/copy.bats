@@ -164,6 +164,21 @@ put_plan() {
 	[ "$dst_kib" -le $((src_kib + 1024)) ]
 }
 
+@test "trusted.* xattrs are copied on a file, a symlink (not followed) and a FIFO" {
+	skip_unless_root "trusted.* attributes need root"
+	command -v getfattr >/dev/null || skip "getfattr is not installed"
+	for obj in file link fifo; do
+		getfattr -h -d -m '^trusted\.' -e hex "$SRC/xattr/$obj" 2>/dev/null | sed 1d >"$T/src.$obj"
+		getfattr -h -d -m '^trusted\.' -e hex "$DST/xattr/$obj" 2>/dev/null | sed 1d >"$T/dst.$obj"
+		echo "$obj: $(cat "$T/src.$obj")"
+		grep -q '^trusted\.' "$T/src.$obj"
+		cmp "$T/src.$obj" "$T/dst.$obj"
+	done
+	# The symlink's own attribute, not its target's.
+	run getfattr -n trusted.on-link "$DST/xattr/file"
+	[ "$status" -ne 0 ]
+}
+
 @test "the 3-member hard-link group is one inode in the copy, with the source's link count" {
 	skip_unless_root "the copy of the whole tree needs root"
 	src_nlink=$(stat -c %h "$SRC/hard/a")

@@ -27,7 +27,8 @@ exercises every corner a walker or a copier can trip on:
               directory, setuid, setgid and sticky files and directories,
               foreign owners 12345:54321 (root)
   xattr/      user.* extended attributes with text and binary values on a
-              file and a directory, and a POSIX ACL (when supported)
+              file and a directory, and a POSIX ACL (when supported); as
+              root, trusted.* ones on the file, a symlink and a FIFO
   big/        a directory of 3000 entries (30 with --small)
   deep/       20 nested directories of 250-byte names (a path longer than
               PATH_MAX) with files at the bottom and a hard link from the top
@@ -193,6 +194,16 @@ if command -v setfattr >/dev/null &&
 	setfattr -n user.on-dir -v dir xattr/dir
 else
 	note "no setfattr or no user xattrs here: xattr/ has none"
+fi
+# trusted.* needs root; symlinks and FIFOs can carry only such attributes.
+ln -s file xattr/link
+mkfifo xattr/fifo
+if command -v setfattr >/dev/null && [ "$(id -u)" = 0 ] &&
+	setfattr -n trusted.secret -v 0x00ff xattr/file 2>/dev/null; then
+	setfattr -h -n trusted.on-link -v 'link value' xattr/link
+	setfattr -n trusted.on-fifo -v fifo xattr/fifo
+else
+	note "not root or no trusted xattrs here: xattr/ has no trusted.*"
 fi
 if command -v setfacl >/dev/null && setfacl -m u:12345:r,g:54321:rw xattr/acl 2>/dev/null; then
 	setfacl -d -m u:12345:rx xattr/dir

@@ -172,6 +172,13 @@ int exec_publish_tmpfile(struct exec_worker *w, int fd, int dirfd, const char *n
 	return publish(w, fd, dirfd, "", name);
 }
 
+int exec_source_parent(struct exec_worker *w, const struct walk_record *r, int *dirfd,
+		       const char **name)
+{
+	follow_root(w);
+	return cursor_parent(&w->src, r->path, r->path_len, dirfd, name);
+}
+
 int exec_parents(struct exec_worker *w, const struct walk_record *r, int *src_dir, int *dst_dir,
 		 const char **name)
 {
@@ -235,18 +242,33 @@ static int make_symlink(int dirfd, const char *name, const void *target)
 	return symlinkat(target, dirfd, name) ? -errno : 0;
 }
 
-static int exec_symlink(struct exec_worker *w, const struct plan_record *p, const char **step)
+/*
+ * Owner, mode, xattrs and times of a symlink or special file just made as
+ * dst_dir/name, its source being src_dir/name.
+ */
+static int meta_of_made(struct exec_worker *w, const struct plan_record *p, int src_dir,
+			int dst_dir, const char *name, struct exec_result *res)
+{
+	int ret = meta_apply_at(&w->shared->meta, dst_dir, name, &p->obj, &res->step);
+
+	if (!ret) {
+		res->step = "copy xattrs";
+		ret = meta_copy_xattrs_at(&w->shared->meta, src_dir, dst_dir, name, false,
+					  &res->warn);
+	}
+	return ret;
+}
+
+static int exec_symlink(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
 {
 	const char *name;
-	int dirfd, ret;
+	int src_dir, dirfd, ret;
 
-	*step = "symlink";
-	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
+	res->step = "symlink";
+	ret = exec_parents(w, &p->obj, &src_dir, &dirfd, &name);
 	if (!ret)
 		ret = make_replacing(w, dirfd, name, make_symlink, p->obj.target);
-	if (!ret)
-		ret = meta_apply_at(&w->shared->meta, dirfd, name, &p->obj, step);
-	return ret;
+	return ret ? ret : meta_of_made(w, p, src_dir, dirfd, name, res);
 }
 
 static int make_node(int dirfd, const char *name, const void *arg)
@@ -257,18 +279,16 @@ static int make_node(int dirfd, const char *name, const void *arg)
 	return mknodat(dirfd, name, record_mode_of_type(r->type) | r->mode, dev) ? -errno : 0;
 }
 
-static int exec_mknod(struct exec_worker *w, const struct plan_record *p, const char **step)
+static int exec_mknod(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
 {
 	const char *name;
-	int dirfd, ret;
+	int src_dir, dirfd, ret;
 
-	*step = "mknod";
-	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
+	res->step = "mknod";
+	ret = exec_parents(w, &p->obj, &src_dir, &dirfd, &name);
 	if (!ret)
 		ret = make_replacing(w, dirfd, name, make_node, &p->obj);
-	if (!ret)
-		ret = meta_apply_at(&w->shared->meta, dirfd, name, &p->obj, step);
-	return ret;
+	return ret ? ret : meta_of_made(w, p, src_dir, dirfd, name, res);
 }
 
 struct hard_link {
@@ -365,9 +385,9 @@ static int exec_planned(struct exec_worker *w, const struct plan_record *p, stru
 	case PLAN_COPY:
 		return exec_copy(w, p, res);
 	case PLAN_SYMLINK:
-		return exec_symlink(w, p, &res->step);
+		return exec_symlink(w, p, res);
 	case PLAN_MKNOD:
-		return exec_mknod(w, p, &res->step);
+		return exec_mknod(w, p, res);
 	case PLAN_LINK:
 		return exec_link(w, p, &res->step);
 	case PLAN_DIRMETA:

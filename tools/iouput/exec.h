@@ -65,6 +65,10 @@ struct exec_result {
  */
 int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_result *res);
 
+/* The source directory that holds r (valid until the next call on w), and r's name. */
+int exec_source_parent(struct exec_worker *w, const struct walk_record *r, int *dirfd,
+		       const char **name);
+
 /*
  * For batches: the source and destination directories that hold r (missing
  * destination directories are made), valid until the next call on w, and

@@ -49,8 +49,8 @@ static bool list_has(const char *list, ssize_t len, const char *name)
 
 /* A copy of attributes from src to dst, with the source's listing. */
 struct xattr_copy {
-	int src_fd;
-	int dst_fd;
+	struct xattrs_obj src;
+	struct xattrs_obj dst;
 	const char *src_list;
 	ssize_t src_len;
 };
@@ -58,13 +58,10 @@ struct xattr_copy {
 static int xattr_copy_one(const char *name, void *arg)
 {
 	const struct xattr_copy *x = arg;
-	struct xattrs_obj src = {x->src_fd, NULL};
 	char small[XATTRS_STACK_BYTES], *value, *heap;
-	ssize_t n = xattrs_read(&src, name, small, &value, &heap);
-	int ret = n < 0 ? (int)n : 0;
+	ssize_t n = xattrs_read(&x->src, name, small, &value, &heap);
+	int ret = n < 0 ? (int)n : xattrs_set(&x->dst, name, value, (size_t)n);
 
-	if (!ret && fsetxattr(x->dst_fd, name, value, (size_t)n, 0))
-		ret = -errno;
 	free(heap);
 	return ret;
 }
@@ -72,31 +69,32 @@ static int xattr_copy_one(const char *name, void *arg)
 static int xattr_drop_one(const char *name, void *arg)
 {
 	const struct xattr_copy *x = arg;
+	int ret;
 
 	if (list_has(x->src_list, x->src_len, name))
 		return 0;
+	ret = xattrs_remove(&x->dst, name);
 	/* Removed meanwhile is just as good. */
-	return fremovexattr(x->dst_fd, name) && errno != ENODATA ? -errno : 0;
+	return ret == -ENODATA ? 0 : ret;
 }
 
 /* Remove what dst carries and the source lacks, so it ends with exactly the source's set. */
 static int xattr_drop_extra(struct xattr_copy *x)
 {
-	struct xattrs_obj dst = {x->dst_fd, NULL};
 	char small[XATTRS_STACK_BYTES], *list, *heap;
-	ssize_t n = xattrs_read(&dst, NULL, small, &list, &heap);
+	ssize_t n = xattrs_read(&x->dst, NULL, small, &list, &heap);
 	int ret = n < 0 ? (int)n : each_wanted(list, n, xattr_drop_one, x);
 
 	free(heap);
 	return ret;
 }
 
-static int meta_copy_xattrs(struct meta_ctx *m, int src_fd, int dst_fd, bool exact, bool *warn_once)
+static int meta_copy_xattrs(struct meta_ctx *m, const struct xattrs_obj *src,
+			    const struct xattrs_obj *dst, bool exact, bool *warn_once)
 {
-	struct xattrs_obj src = {src_fd, NULL};
 	char small[XATTRS_STACK_BYTES], *list, *heap;
-	ssize_t n = xattrs_read(&src, NULL, small, &list, &heap);
-	struct xattr_copy x = {src_fd, dst_fd, list, n};
+	ssize_t n = xattrs_read(src, NULL, small, &list, &heap);
+	struct xattr_copy x = {*src, *dst, list, n};
 	int ret = n < 0 ? (int)n : each_wanted(list, n, xattr_copy_one, &x);
 
 	if (!ret && exact)
@@ -130,7 +128,9 @@ int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_reco
 		return -errno;
 	*step = "copy xattrs";
 	/* Only an object made just now is known to carry nothing the source lacks. */
-	ret = meta_copy_xattrs(m, src_fd, fd, created_mode == META_MODE_UNKNOWN, warn_once);
+	ret =
+	    meta_copy_xattrs(m, &(struct xattrs_obj){src_fd, NULL}, &(struct xattrs_obj){fd, NULL},
+			     created_mode == META_MODE_UNKNOWN, warn_once);
 	if (ret)
 		return ret;
 	*step = "set times";
@@ -160,4 +160,16 @@ int meta_apply_at(struct meta_ctx *m, int dirfd, const char *name, const struct 
 	if (utimensat(dirfd, name, ts, AT_SYMLINK_NOFOLLOW))
 		return -errno;
 	return 0;
+}
+
+int meta_copy_xattrs_at(struct meta_ctx *m, int src_dir, int dst_dir, const char *name, bool exact,
+			bool *warn_once)
+{
+	char src_path[XATTRS_PROC_PATH], dst_path[XATTRS_PROC_PATH];
+
+	*warn_once = false;
+	if (xattrs_proc_path(src_path, src_dir, name) || xattrs_proc_path(dst_path, dst_dir, name))
+		return -ENAMETOOLONG;
+	return meta_copy_xattrs(m, &(struct xattrs_obj){-1, src_path},
+				&(struct xattrs_obj){-1, dst_path}, exact, warn_once);
 }

@@ -49,6 +49,15 @@ int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_reco
 		  uint32_t created_mode, bool *warn_once, const char **step);
 
 /*
+ * Extended attributes of the object name in src_dir onto the one of the
+ * same name in dst_dir, neither followed if a symlink: for symlinks and
+ * special files, which cannot be opened. exact also removes what the source
+ * lacks. A destination without xattrs warns once (*warn_once), as for files.
+ */
+int meta_copy_xattrs_at(struct meta_ctx *m, int src_dir, int dst_dir, const char *name, bool exact,
+			bool *warn_once);
+
+/*
  * Owner, mode and times of r onto a symlink or special file (or a file the
  * caller cannot open), by name, never following a symlink.
  */

@@ -117,6 +117,21 @@ static int meta_file(struct exec_worker *w, const struct plan_record *p, int dir
 	return ret;
 }
 
+/* The exact xattr set of a symlink or special file, which cannot be opened. */
+static int meta_xattrs_by_name(struct exec_worker *w, const struct plan_record *p, int dirfd,
+			       const char *name, struct exec_result *res)
+{
+	const char *src_name;
+	int src_dir, ret;
+
+	res->step = "open source directory";
+	ret = exec_source_parent(w, &p->obj, &src_dir, &src_name);
+	if (ret)
+		return ret;
+	res->step = "copy xattrs";
+	return meta_copy_xattrs_at(&w->shared->meta, src_dir, dirfd, name, true, &res->warn);
+}
+
 int exec_meta(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
 {
 	const char *name;
@@ -130,7 +145,8 @@ int exec_meta(struct exec_worker *w, const struct plan_record *p, struct exec_re
 		return ret;
 	if (p->obj.type == 'f')
 		return meta_file(w, p, dirfd, name, res);
-	return meta_apply_at(&w->shared->meta, dirfd, name, &p->obj, &res->step);
+	ret = meta_apply_at(&w->shared->meta, dirfd, name, &p->obj, &res->step);
+	return ret ? ret : meta_xattrs_by_name(w, p, dirfd, name, res);
 }
 
 /* The regular file the destination has at r's path, open for reading, or an error. */

@@ -153,4 +153,3 @@ int stage_exit_code(const struct stage *s)
 		return 1;
 	}
 }
-

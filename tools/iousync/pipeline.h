@@ -47,6 +47,4 @@ int pipeline_run(struct stage *st, int n, int in, int out, struct signals *sg);
 /* The stage's exit code, 0, 1 or 2 (anything else, or a signal, counts as 1). */
 int stage_exit_code(const struct stage *s);
 
-
-
 #endif
