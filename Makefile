@@ -102,6 +102,7 @@ demo: deps all
 bench: deps all
 	@bench/walk
 	@bench/copy
+	@bench/plan-memory
 
 # AddressSanitizer and UBSan over the unit and e2e tests, in a tree of its own.
 asan: deps
