@@ -9,6 +9,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "copy.h"
 #include "iou/uring.h"
 
 #define BATCH_BUF_ALIGN 4096
@@ -112,22 +113,6 @@ static int batch_open(struct batch_ring *b, int sdir, int ddir, struct batch_ite
 	return 0;
 }
 
-/* The rest of a short write, with plain pwrite. */
-static int finish_write(const struct batch_item *it, const char *buf, size_t done, size_t size)
-{
-	ssize_t w;
-
-	while (done < size) {
-		w = pwrite(it->dst, buf + done, size - done, (off_t)done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		done += (size_t)w;
-	}
-	return 0;
-}
-
 static void batch_queue_data(struct batch_ring *b, struct batch_item *it, unsigned i, char *buf)
 {
 	unsigned size = (unsigned)it->p->obj.size;
@@ -172,8 +157,9 @@ static int batch_data(struct batch_ring *b, struct batch_item *it, unsigned n)
 		else if ((size_t)got != size)
 			item_fail(&it[i], -ESTALE, "copy data"); /* the source changed size */
 		else if ((size_t)put < size)
-			it[i].ret = finish_write(&it[i], b->bufs + (size_t)i * BATCH_FILE_BYTES,
-						 (size_t)put, size);
+			it[i].ret =
+			    copy_write_rest(it[i].dst, b->bufs + (size_t)i * BATCH_FILE_BYTES,
+					    (size_t)put, size, 0);
 		if (it[i].ret)
 			it[i].step = "copy data";
 	}

@@ -8,6 +8,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "iou/uring.h"
+
 /* Large enough that a comparison is a few reads per megabyte, small enough for cache. */
 #define COMPARE_CHUNK (256u * 1024)
 
@@ -18,11 +20,93 @@ static bool copy_unsupported(int err)
 	       err == ENOSYS || err == EPERM || err == EBADF;
 }
 
+int copy_write_rest(int dst, const char *buf, size_t done, size_t len, off_t off)
+{
+	ssize_t w;
+
+	while (done < len) {
+		w = pwrite(dst, buf + done, len - done, off + (off_t)done);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* Queue up to r->nbufs chunks of [off, end), each read linked to its write. */
+static unsigned queue_chunks(struct copy_ring *r, int src, int dst, off_t off, off_t end)
+{
+	unsigned n = 0;
+
+	for (; n < r->nbufs && off < end; n++, off += (off_t)r->buf_size) {
+		unsigned len = (unsigned)((size_t)(end - off) < r->buf_size ? (size_t)(end - off)
+									    : r->buf_size);
+		char *buf = r->bufs + (size_t)n * r->buf_size;
+		struct io_uring_sqe *rd = io_uring_get_sqe(r->ring), *wr;
+
+		if (r->fixed)
+			io_uring_prep_read_fixed(rd, src, buf, len, (uint64_t)off, (int)n);
+		else
+			io_uring_prep_read(rd, src, buf, len, (uint64_t)off);
+		/* A short read cancels its write: a shrinking source is caught below. */
+		rd->flags |= IOSQE_IO_LINK;
+		io_uring_sqe_set_data64(rd, 2 * n);
+		wr = io_uring_get_sqe(r->ring);
+		if (r->fixed)
+			io_uring_prep_write_fixed(wr, dst, buf, len, (uint64_t)off, (int)n);
+		else
+			io_uring_prep_write(wr, dst, buf, len, (uint64_t)off);
+		io_uring_sqe_set_data64(wr, 2 * n + 1);
+	}
+	return n;
+}
+
+/*
+ * Copy [off, end) through the ring, many chunks in flight. Returns 0, a
+ * negative errno, or 1 when the ring failed at *at (the caller goes on from
+ * there with plain syscalls).
+ */
+static int copy_range_ring(struct copy_ring *r, int src, int dst, off_t off, off_t end, off_t *at)
+{
+	int res[2 * COPY_RING_MAX], ret;
+	unsigned n;
+
+	for (; off < end; off += (off_t)(n * r->buf_size)) {
+		*at = off;
+		n = queue_chunks(r, src, dst, off, end);
+		if (uring_submit_collect(r->ring, 2 * n, res)) {
+			r->broken = true;
+			return 1;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			off_t at_i = off + (off_t)(i * r->buf_size);
+			size_t len =
+			    (size_t)(end - at_i) < r->buf_size ? (size_t)(end - at_i) : r->buf_size;
+
+			if (res[2 * i] < 0)
+				return res[2 * i];
+			if ((size_t)res[2 * i] != len)
+				return -ESTALE; /* the source shrank */
+			if (res[2 * i + 1] < 0)
+				return res[2 * i + 1];
+			ret = copy_write_rest(dst, r->bufs + (size_t)i * r->buf_size,
+					      (size_t)res[2 * i + 1], len, at_i);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}
+
 static int copy_range_rw(int src, int dst, off_t off, off_t end, char *buf, size_t bufsize)
 {
+	int ret;
+
 	while (off < end) {
 		size_t want = (size_t)(end - off) < bufsize ? (size_t)(end - off) : bufsize;
-		ssize_t n = pread(src, buf, want, off), w;
+		ssize_t n = pread(src, buf, want, off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -30,13 +114,9 @@ static int copy_range_rw(int src, int dst, off_t off, off_t end, char *buf, size
 			return -errno;
 		if (n == 0)
 			return -ESTALE;
-		for (ssize_t done = 0; done < n; done += w) {
-			w = pwrite(dst, buf + done, (size_t)(n - done), off + done);
-			if (w < 0 && errno == EINTR)
-				w = 0;
-			else if (w < 0)
-				return -errno;
-		}
+		ret = copy_write_rest(dst, buf, 0, (size_t)n, off);
+		if (ret)
+			return ret;
 		off += n;
 	}
 	return 0;
@@ -60,7 +140,7 @@ static int copy_range_kernel(int src, int dst, off_t off, off_t end)
 	return 0;
 }
 
-static int copy_range(int src, int dst, off_t off, off_t end, char *buf, size_t bufsize,
+static int copy_range(int src, int dst, off_t off, off_t end, struct copy_io *io,
 		      enum copy_method *method)
 {
 	int ret;
@@ -71,11 +151,15 @@ static int copy_range(int src, int dst, off_t off, off_t end, char *buf, size_t 
 			return ret;
 		*method = COPY_RW;
 	}
-	return copy_range_rw(src, dst, off, end, buf, bufsize);
+	if (io->ring && !io->ring->broken) {
+		ret = copy_range_ring(io->ring, src, dst, off, end, &off);
+		if (ret <= 0)
+			return ret;
+	}
+	return copy_range_rw(src, dst, off, end, io->buf, io->bufsize);
 }
 
-int copy_file_data(int src, int dst, uint64_t size, char *buf, size_t bufsize,
-		   enum copy_method *method)
+int copy_file_data(int src, int dst, uint64_t size, struct copy_io *io, enum copy_method *method)
 {
 	off_t off = 0, end = (off_t)size, data, hole;
 	int ret;
@@ -106,7 +190,7 @@ int copy_file_data(int src, int dst, uint64_t size, char *buf, size_t bufsize,
 		}
 		if (data >= end)
 			break;
-		ret = copy_range(src, dst, data, hole, buf, bufsize, method);
+		ret = copy_range(src, dst, data, hole, io, method);
 		if (ret)
 			return ret;
 		off = hole;

@@ -10,8 +10,11 @@
  * size is set with ftruncate, so a sparse source gives a sparse copy.
  */
 
+#include <liburing.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* What copy_file_data() used, for statistics and tests. */
 enum copy_method {
@@ -22,13 +25,39 @@ enum copy_method {
 };
 
 /*
- * Copy size bytes from src to dst (an empty, freshly created file). buf is a
- * scratch buffer of bufsize bytes for the read/write path. Returns 0 and sets
+ * An io_uring for the read/write path, which then keeps up to nbufs chunks
+ * in flight, each read linked to its write, in buffers registered with the
+ * ring (when fixed). broken is set if the ring itself fails; the copy then
+ * goes on with plain syscalls.
+ */
+struct copy_ring {
+	struct io_uring *ring;
+	char *bufs;
+	unsigned nbufs; /* at most COPY_RING_MAX */
+	size_t buf_size;
+	bool fixed;
+	bool broken;
+};
+
+#define COPY_RING_MAX 32
+
+/* Where copy_file_data() may read and write through: a buffer, a ring. */
+struct copy_io {
+	char *buf; /* for pread/pwrite */
+	size_t bufsize;
+	struct copy_ring *ring; /* NULL, or unusable when broken: plain syscalls */
+};
+
+/*
+ * Copy size bytes from src to dst (an empty, freshly created file), through
+ * io for the read/write path. Returns 0 and sets
  * *method, or a negative errno. -ESTALE means the source changed size while
  * being copied.
  */
-int copy_file_data(int src, int dst, uint64_t size, char *buf, size_t bufsize,
-		   enum copy_method *method);
+int copy_file_data(int src, int dst, uint64_t size, struct copy_io *io, enum copy_method *method);
+
+/* Finish a write of len bytes at off of which done are written, with pwrite. */
+int copy_write_rest(int dst, const char *buf, size_t done, size_t len, off_t off);
 
 /*
  * Whether the first size bytes of a and b are the same: 1 yes, 0 no (also

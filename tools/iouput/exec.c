@@ -218,7 +218,8 @@ int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_re
 	if (ret < 0)
 		goto out;
 	res->step = "copy data";
-	ret = copy_file_data(src, dst, p->obj.size, w->buf, w->bufsize, &method);
+	ret = copy_file_data(src, dst, p->obj.size, &(struct copy_io){w->buf, w->bufsize, w->ring},
+			     &method);
 	if (!ret)
 		note_reflink(w->shared, method);
 	if (!ret)

@@ -15,6 +15,7 @@
 
 #include "iou/buf.h"
 #include "iou/cursor.h"
+#include "copy.h"
 #include "iou/plan.h"
 #include "meta.h"
 #include "outcome.h"
@@ -46,6 +47,7 @@ struct exec_worker {
 	struct cursor dst_find; /* never creates: link targets, existing objects */
 	char *buf;
 	size_t bufsize;
+	struct copy_ring *ring; /* the worker's ring for big files, or NULL */
 	unsigned long tmp_seq;
 };
 

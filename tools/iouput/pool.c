@@ -147,6 +147,7 @@ static void *pool_thread(void *arg)
 	struct pool_job *jobs[BATCH_FILES];
 	struct plan_record pr[BATCH_FILES];
 	struct batch_ring ring;
+	struct copy_ring big;
 	struct exec_worker w;
 	const char *why;
 	unsigned n, parsed;
@@ -157,6 +158,15 @@ static void *pool_thread(void *arg)
 	ready = exec_worker_init(&w, p->shared);
 	/* The ring is made here: it belongs to this thread alone. */
 	have_ring = p->cfg.uring && batch_ring_init(&ring, p->cfg.iowq_max) == 0;
+	if (have_ring) {
+		/* Big files read and write through the same ring and buffers, in turn. */
+		big = (struct copy_ring){.ring = &ring.ring,
+					 .bufs = ring.bufs,
+					 .nbufs = BATCH_FILES,
+					 .buf_size = BATCH_FILE_BYTES,
+					 .fixed = ring.fixed};
+		w.ring = &big;
+	}
 	while ((n = pool_take(p, jobs, BATCH_FILES))) {
 		/* The plan was validated before anything ran; this cannot fail. */
 		for (parsed = 0; ready == 0 && parsed < n; parsed++)
