@@ -35,7 +35,7 @@ MANPAGES := $(wildcard man/*.[1-8])
 
 # Objects are kept between builds, not deleted as intermediates.
 .SECONDARY:
-.PHONY: all deps check check-unit check-e2e check-man lint format demo bench asan install clean
+.PHONY: all deps check check-unit check-e2e check-man lint format demo bench asan fuzz install clean
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -110,6 +110,29 @@ asan: deps
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		check-unit check-e2e
 
+# libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c, linked with the library
+# sources and iouplan's modules, each run FUZZ_SECONDS from its committed seeds;
+# new inputs go to build-fuzz/corpus/NAME, crashes to build-fuzz/ (make a
+# unit test of each before fixing it).
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_LINKED := $(LIB_SRC) $(filter-out %/main.c,$(wildcard tools/iouplan/*.c))
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_LINKED)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$(CPPFLAGS) -Itools $(DEPS_CFLAGS) -o $@ $< $(FUZZ_LINKED) $(DEPS_LIBS) -lpthread
+
+fuzz: deps
+	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 2; }
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_BINS); do n=$$(basename $$t); \
+		mkdir -p build-fuzz/corpus/$$n; echo "== $$n for $(FUZZ_SECONDS) s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
+			-artifact_prefix=build-fuzz/$$n- build-fuzz/corpus/$$n tests/fuzz/seeds \
+			2>&1 | tail -n 3; done
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)
@@ -117,6 +140,6 @@ install: all
 	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
