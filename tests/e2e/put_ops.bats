@@ -593,8 +593,11 @@ busy_plan() {
 	: >"$T/src/slow"
 	walk src
 	{ header; rec src copy +++++++++ slow; } >"$T/plan"
+	touch -r "$T/src/slow" "$T/time-ref"
 	rm "$T/src/slow"
 	mkfifo "$T/src/slow"
+	# Same size (0) and time as walked, or iouput would refuse it as changed.
+	touch -r "$T/time-ref" "$T/src/slow"
 	(sleep 2 && timeout 10 sh -c ': >"$1"' _ "$T/src/slow") 3>&- &
 }
 

@@ -66,7 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct against a = AGAINST_INIT;
-	struct root_sync sync = {.compare = {.owner = true, .checksum = true}, .delete_extra = true};
+	struct root_sync sync = {.compare = {.owner = true, .checksum = true},
+				 .delete_extra = true};
 	const char *why;
 	uint64_t recno;
 	int fd;

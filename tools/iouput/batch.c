@@ -20,7 +20,7 @@ int batch_ring_init(struct batch_ring *b, unsigned max_workers)
 	int ret;
 
 	memset(b, 0, sizeof(*b));
-	ret = uring_init(&b->ring, 2 * BATCH_FILES, max_workers);
+	ret = uring_init(&b->ring, 3 * BATCH_FILES, max_workers);
 	if (ret)
 		return ret;
 	b->bufs = aligned_alloc(BATCH_BUF_ALIGN, (size_t)BATCH_FILES * BATCH_FILE_BYTES);
@@ -129,6 +129,31 @@ static void batch_queue_data(struct batch_ring *b, struct batch_item *it, unsign
 		io_uring_prep_write_fixed(sqe, it->dst, buf, size, 0, (int)i);
 	else
 		io_uring_prep_write(sqe, it->dst, buf, size, 0);
+	sqe->flags |= IOSQE_IO_LINK;
+}
+
+/* The source's size and time once its data is read: see exec_source_unchanged(). */
+static void batch_queue_stat(struct batch_ring *b, struct batch_item *it, unsigned i)
+{
+	io_uring_prep_statx(batch_sqe(b, 2 * BATCH_FILES + i), it->src, "", AT_EMPTY_PATH,
+			    STATX_SIZE | STATX_MTIME, &it->stx);
+}
+
+/* An item whose data went through: did the source stay as the walk saw it? */
+static void batch_check_source(struct batch_item *it, int stat_res)
+{
+	const struct statx *s = &it->stx;
+
+	/* A short write broke the chain (and was finished by hand): ask directly. */
+	if (stat_res == -ECANCELED)
+		stat_res = statx(it->src, "", AT_EMPTY_PATH, STATX_SIZE | STATX_MTIME, &it->stx)
+			       ? -errno
+			       : 0;
+	if (stat_res < 0)
+		item_fail(it, stat_res, "stat source");
+	else if (!exec_source_unchanged(&it->p->obj, s->stx_size, s->stx_mtime.tv_sec,
+					s->stx_mtime.tv_nsec))
+		item_fail(it, -ESTALE, EXEC_STEP_CHANGED);
 }
 
 /* Read each file whole into its buffer and write it out, all in one go. */
@@ -138,10 +163,14 @@ static int batch_data(struct batch_ring *b, struct batch_item *it, unsigned n)
 	int ret;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (item_live(&it[i]) && it[i].p->obj.size) {
+		if (!item_live(&it[i]))
+			continue;
+		if (it[i].p->obj.size) {
 			batch_queue_data(b, &it[i], i, b->bufs + (size_t)i * BATCH_FILE_BYTES);
 			queued += 2;
 		}
+		batch_queue_stat(b, &it[i], i);
+		queued++;
 	}
 	ret = uring_submit_collect(&b->ring, queued, b->res);
 	if (ret)
@@ -150,18 +179,22 @@ static int batch_data(struct batch_ring *b, struct batch_item *it, unsigned n)
 		size_t size = it[i].p->obj.size;
 		int got = b->res[2 * i], put = b->res[2 * i + 1];
 
-		if (!item_live(&it[i]) || !size)
+		if (!item_live(&it[i]))
 			continue;
+		if (!size)
+			got = put = 0;
 		if (got < 0 || put < 0)
 			item_fail(&it[i], got < 0 ? got : put, "copy data");
 		else if ((size_t)got != size)
-			item_fail(&it[i], -ESTALE, "copy data"); /* the source changed size */
+			item_fail(&it[i], -ESTALE, EXEC_STEP_CHANGED);
 		else if ((size_t)put < size)
 			it[i].ret =
 			    copy_write_rest(it[i].dst, b->bufs + (size_t)i * BATCH_FILE_BYTES,
 					    (size_t)put, size, 0);
 		if (it[i].ret)
-			it[i].step = "copy data";
+			it[i].step = it[i].step[0] ? it[i].step : "copy data";
+		else
+			batch_check_source(&it[i], b->res[2 * BATCH_FILES + i]);
 	}
 	return 0;
 }

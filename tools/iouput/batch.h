@@ -18,6 +18,7 @@
 #include <liburing.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <sys/stat.h>
 
 #include "exec.h"
 
@@ -33,17 +34,18 @@ struct batch_item {
 	/* private to batch_copy() */
 	const char *name;
 	int src, dst;
-	bool slow; /* leave to exec_record(): e.g. no O_TMPFILE here */
+	bool slow;	  /* leave to exec_record(): e.g. no O_TMPFILE here */
+	struct statx stx; /* the source after its data was read */
 	char proc[32];
 };
 
 struct batch_ring {
 	struct io_uring ring;
-	char *bufs;	/* BATCH_FILES buffers of BATCH_FILE_BYTES */
-	bool fixed;	/* bufs registered with the ring */
-	bool proc_link; /* link through /proc/self/fd: AT_EMPTY_PATH refused */
-	bool broken;	/* io_uring_enter failed: copy file by file */
-	int res[2 * BATCH_FILES];
+	char *bufs;		  /* BATCH_FILES buffers of BATCH_FILE_BYTES */
+	bool fixed;		  /* bufs registered with the ring */
+	bool proc_link;		  /* link through /proc/self/fd: AT_EMPTY_PATH refused */
+	bool broken;		  /* io_uring_enter failed: copy file by file */
+	int res[3 * BATCH_FILES]; /* by SQE id: 2 per file, then a statx each */
 };
 
 /*

@@ -200,6 +200,26 @@ static void note_reflink(struct exec_shared *sh, enum copy_method method)
 		atomic_store(&sh->reflink, REFLINK_NONE);
 }
 
+bool exec_source_unchanged(const struct walk_record *r, uint64_t size, int64_t mtime_sec,
+			   uint32_t mtime_nsec)
+{
+	return size == r->size && mtime_sec == r->mtime.sec && mtime_nsec == r->mtime.nsec;
+}
+
+/* After the data: is it the walk's, not a mix of an old and a new version? */
+static int check_source(int src, const struct walk_record *r, struct exec_result *res)
+{
+	struct stat st;
+
+	if (fstat(src, &st))
+		return -errno;
+	if (exec_source_unchanged(r, (uint64_t)st.st_size, st.st_mtim.tv_sec,
+				  (uint32_t)st.st_mtim.tv_nsec))
+		return 0;
+	res->step = EXEC_STEP_CHANGED;
+	return -ESTALE;
+}
+
 int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
 {
 	char tmp[TMP_NAME_MAX] = "";
@@ -220,8 +240,12 @@ int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_re
 	res->step = "copy data";
 	ret = copy_file_data(src, dst, p->obj.size, &(struct copy_io){w->buf, w->bufsize, w->ring},
 			     &method);
+	if (ret == -ESTALE)
+		res->step = EXEC_STEP_CHANGED; /* it ended before the walk's size */
 	if (!ret)
 		note_reflink(w->shared, method);
+	if (!ret)
+		ret = check_source(src, &p->obj, res);
 	if (!ret)
 		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, meta_create_mode(&p->obj),
 				    &res->warn, &res->step);

@@ -67,6 +67,15 @@ struct exec_result {
  */
 int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_result *res);
 
+/*
+ * Whether a source still has the size and modification time its walk
+ * record gave, checked after its data was read: a file rewritten, grown or
+ * shrunk meanwhile is not published as a copy (-ESTALE, EXEC_STEP_CHANGED).
+ */
+bool exec_source_unchanged(const struct walk_record *r, uint64_t size, int64_t mtime_sec,
+			   uint32_t mtime_nsec);
+#define EXEC_STEP_CHANGED "source changed since the walk (size or time)"
+
 /* The source directory that holds r (valid until the next call on w), and r's name. */
 int exec_source_parent(struct exec_worker *w, const struct walk_record *r, int *dirfd,
 		       const char **name);

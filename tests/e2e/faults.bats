@@ -1,0 +1,103 @@
+#!/usr/bin/env bats
+# Faults: a source that changes under the copy, a destination that fills up,
+# an interrupted copy. Whatever happens, no file appears under its final name
+# with content the source never had, errors name the path, and a rerun of
+# iousync finishes the job (rsync as the oracle).
+
+load helpers
+
+IOUPLAN=$IOU_BIN/iouplan
+IOUPUT=$IOU_BIN/iouput
+IOUSYNC=$IOU_BIN/iousync
+
+setup() {
+	require_iouwalk
+	T=$(make_tmpdir)
+}
+
+teardown() {
+	if [ -n "${MNT:-}" ] && mountpoint -q "$MNT"; then umount "$MNT"; fi
+	remove_tree "${T:-}"
+}
+
+# plan_of SRC PLAN: walk and plan SRC now, to carry out later.
+plan_of() {
+	"$IOUWALK" "$1" | "$IOUPLAN" >"$2"
+}
+
+@test "files that grow, shrink, are rewritten or vanish after the walk are reported by path and not published" {
+	mkdir "$T/src"
+	for i in 1 2 3 4 5 6; do printf 'small file %s\n' "$i" >"$T/src/s$i"; done
+	head -c 3000000 /dev/urandom >"$T/src/big-grows"
+	head -c 3000000 /dev/urandom >"$T/src/big-shrinks"
+	plan_of "$T/src" "$T/plan"
+	printf 'more\n' >>"$T/src/s2"                     # grows (batched small file)
+	printf 'SMALL FILE 3\n' >"$T/src/s3"              # same size, new mtime
+	touch -d '2001-01-01' "$T/src/s3"
+	rm "$T/src/s4"                                    # vanishes
+	printf 'x' >>"$T/src/big-grows"                   # grows (copied alone)
+	truncate -s 1000 "$T/src/big-shrinks"             # shrinks
+	run "$IOUPUT" "$T/dst" "$T/plan"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	for f in s2 s3 big-grows big-shrinks; do
+		grep -q "$T/dst/$f: source changed since the walk" <<<"$output"
+		[ ! -e "$T/dst/$f" ]
+	done
+	grep -q "$T/dst/s4: open source: No such file or directory" <<<"$output"
+	# What did not change is copied.
+	for f in s1 s5 s6; do cmp "$T/src/$f" "$T/dst/$f"; done
+	# A rerun of the sync finishes the job.
+	"$IOUSYNC" "$T/src" "$T/dst"
+	rsync_oracle "$T/src" "$T/dst" "$T/rsync"
+}
+
+@test "a full destination (ENOSPC) names the file, publishes nothing partial, exits 1; a rerun with space completes" {
+	skip_unless_root "mounting a small tmpfs needs root"
+	MNT=$T/mnt
+	mkdir "$MNT"
+	mount -t tmpfs -o size=2m tmpfs "$MNT" 2>/dev/null || skip "cannot mount a tmpfs here"
+	mkdir "$T/src"
+	for i in 1 2 3; do printf 'small %s\n' "$i" >"$T/src/small$i"; done
+	head -c 4000000 /dev/urandom >"$T/src/too-big"
+	run "$IOUSYNC" "$T/src" "$MNT/dst"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "$MNT/dst/too-big: .*No space left on device" <<<"$output"
+	[ ! -e "$MNT/dst/too-big" ]
+	[ -z "$(find "$MNT/dst" -name '.iou-tmp.*' -print -quit)" ]
+	for i in 1 2 3; do cmp "$T/src/small$i" "$MNT/dst/small$i"; done
+	mount -o remount,size=20m "$MNT"
+	"$IOUSYNC" "$T/src" "$MNT/dst"
+	rsync_oracle "$T/src" "$MNT/dst" "$T/rsync"
+}
+
+@test "SIGINT during a copy stops it, leaves no partial or wrong file under a final name, and a rerun completes" {
+	mkdir "$T/src"
+	perl -e 'for my $d (0 .. 29) { mkdir "$ARGV[0]/d$d" or die;
+		for my $f (0 .. 999) { open my $h, ">", "$ARGV[0]/d$d/f$f" or die; print $h "$d/$f\n" x 50 } }' "$T/src"
+	head -c 50000000 /dev/urandom >"$T/src/big"
+	D=$T/dst
+	# Job control gives the job its own process group with SIGINT not ignored,
+	# as at a terminal, where Ctrl-C reaches the whole group.
+	set -m
+	"$IOUSYNC" -j 1 --no-uring "$T/src" "$D" 2>"$T/err" &
+	pid=$!
+	set +m
+	sleep 0.5
+	kill -INT -- "-$pid"
+	status=0
+	wait "$pid" || status=$?
+	echo "exit status $status; stderr: $(head -c 300 "$T/err")"
+	[ "$status" -eq 130 ]
+	# Every file under a final name has the source's content (rsync -c lists
+	# an existing file whose content differs as ">fc").
+	rsync -rcn --itemize-changes "$T/src/" "$D/" >"$T/diff"
+	echo "$(grep -c '^>f+' "$T/diff") files not copied yet"
+	[ "$(grep -c '^>f+' "$T/diff")" -gt 0 ]
+	run grep '^>fc' "$T/diff"
+	[ "$status" -ne 0 ]
+	[ -z "$(find "$D" -name '.iou-tmp.*' -print -quit)" ]
+	"$IOUSYNC" "$T/src" "$D"
+	rsync_oracle "$T/src" "$D" "$T/rsync"
+}
