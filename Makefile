@@ -35,7 +35,7 @@ MANPAGES := $(wildcard man/*.[1-8])
 
 # Objects are kept between builds, not deleted as intermediates.
 .SECONDARY:
-.PHONY: all deps check check-unit check-e2e check-man lint format demo bench asan fuzz install clean
+.PHONY: all deps check check-unit check-e2e check-slow check-man lint format demo bench asan fuzz install clean
 all: $(BINS)
 
 $(BUILD)/obj/%.o: %.c
@@ -81,6 +81,11 @@ check-unit: $(UNIT_BINS)
 
 check-e2e: $(BINS)
 	@set -o pipefail; IOU_BIN=$(abspath $(BUILD)/bin) bats tests/e2e | tee -a $(CHECK_LOG)
+
+# Slow tests, not part of make check: SIGKILL at random moments of a sync
+# (tests/slow/kill.bats; KILL_SEED and KILL_ROUNDS pick the run).
+check-slow: all
+	IOU_BIN=$(abspath $(BUILD)/bin) bats tests/slow
 
 check-man:
 	@set -e; for m in $(MANPAGES); do \
