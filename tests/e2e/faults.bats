@@ -88,7 +88,11 @@ plan_of() {
 	"$IOUSYNC" -j 1 --no-uring "$T/src" "$D" 2>"$T/err" &
 	pid=$!
 	set +m
-	sleep 0.5
+	# Interrupt once copying has begun (the first files have names).
+	for _ in $(seq 200); do
+		[ -n "$(find "$D" -name f1 -print -quit 2>/dev/null)" ] && break
+		sleep 0.05
+	done
 	kill -INT -- "-$pid"
 	status=0
 	wait "$pid" || status=$?
