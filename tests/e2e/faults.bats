@@ -109,3 +109,31 @@ plan_of() {
 	"$IOUSYNC" "$T/src" "$D"
 	rsync_oracle "$T/src" "$D" "$T/rsync"
 }
+
+@test "as an unprivileged user, unreadable sources and a read-only destination directory are reported per entry, the rest copied, exit 1" {
+	skip_unless_root "switching to the nobody user needs root"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	chmod 755 "$T"
+	mkdir -p "$T/u/src/open" "$T/u/src/closed" "$T/u/src/ro"
+	for f in a b c; do printf '%s\n' "$f" >"$T/u/src/open/$f"; done
+	printf 'secret\n' >"$T/u/src/closed/inside"
+	printf 'locked\n' >"$T/u/src/open/locked"
+	printf 'into ro\n' >"$T/u/src/ro/new"
+	chown -R nobody: "$T/u"
+	chown root: "$T/u/src/closed" "$T/u/src/open/locked"
+	chmod 0700 "$T/u/src/closed"
+	chmod 0600 "$T/u/src/open/locked"
+	# The destination already has ro/, read-only and not the user's.
+	mkdir -p "$T/u/dst/ro"
+	chown nobody: "$T/u/dst"
+	chmod 0555 "$T/u/dst/ro"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$IOUSYNC" "$T/u/src" "$T/u/dst"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "$T/u/src/closed.*Permission denied" <<<"$output"
+	grep -q "dst/open/locked: open source: Permission denied" <<<"$output"
+	grep -q "dst/ro/new: .*Permission denied" <<<"$output"
+	for f in a b c; do cmp "$T/u/src/open/$f" "$T/u/dst/open/$f"; done
+	[ ! -e "$T/u/dst/open/locked" ]
+	[ ! -e "$T/u/dst/ro/new" ]
+}
