@@ -137,3 +137,16 @@ plan_of() {
 	[ ! -e "$T/u/dst/open/locked" ]
 	[ ! -e "$T/u/dst/ro/new" ]
 }
+
+@test "with io_uring switched off (IOU_NO_URING=1) a sync and a resync are just as faithful" {
+	skip_unless_root "the hostile tree needs root"
+	"$MKTREE" --small --quiet "$T/src"
+	IOU_NO_URING=1 "$IOUSYNC" "$T/src" "$T/dst"
+	rsync_oracle "$T/src" "$T/dst" "$T/rsync"
+	printf 'changed\n' >"$T/src/files/size1"
+	run env IOU_NO_URING=1 "$IOUSYNC" -i "$T/src" "$T/dst"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -q '^>f.st...... files/size1$' <<<"$output"
+	rsync_oracle "$T/src" "$T/dst" "$T/rsync2"
+}
