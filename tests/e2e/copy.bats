@@ -313,6 +313,21 @@ make_plan() {
 	dst_untouched "$T/dst"
 }
 
+@test "a plan naming a path twice for one kind of operation is refused with exit 2 at that record, nothing created" {
+	make_plan
+	# Repeat the copy of sub/file at the end: the second copy is record n+1.
+	n=$(count0 "$T/plan")
+	{ cat "$T/plan"; grep -z '^copy ' "$T/plan"; } >"$T/bad"
+	put_plan "$T/bad" "$T/dst"
+	cat "$T/put.err" >&2
+	[ "$status" -eq 2 ]
+	grep -q "record $((n + 1)): a path planned twice" "$T/put.err"
+	dst_untouched "$T/dst"
+	# mkdir and dirmeta of one directory are two kinds: the plan itself passes.
+	put_plan "$T/plan" "$T/dst2"
+	[ "$status" -eq 0 ]
+}
+
 @test "a walk stream given as a plan is refused with exit 2 naming record 1 (its header), and nothing is created" {
 	make_plan
 	"$IOUWALK" "$T/src" >"$T/walk"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iou/pathset.h"
 #include "iou/plan.h"
 #include "iou/stream.h"
 
@@ -23,40 +24,10 @@ void root_plan_init(struct root_plan *rp, const struct root_sync *sync)
 	rp->scratch = (struct buf)BUF_INIT;
 }
 
-/* MurmurHash64A's mixing; the tail is read in host order, fine within one process. */
-static uint64_t path_hash(const char *p, size_t n, uint64_t seed)
-{
-	const uint64_t m = 0xC6A4A7935BD1E995ull;
-	uint64_t h = seed ^ (n * m), k;
-
-	for (; n >= 8; p += 8, n -= 8) {
-		memcpy(&k, p, 8);
-		k *= m;
-		k ^= k >> 47;
-		h = (h ^ k * m) * m;
-	}
-	if (n) {
-		k = 0;
-		memcpy(&k, p, n);
-		h = (h ^ k) * m;
-	}
-	h ^= h >> 47;
-	h *= m;
-	return h ^ h >> 47;
-}
-
-/*
- * Remember a path, failing if it was seen before. Keeping every path would
- * cost as much as the tree's names; two independent 64-bit hashes, stored in
- * an inoset as if they were a (dev, ino) pair, cost 32 to 64 bytes, and two
- * distinct paths of one root agree in all 128 bits with odds near 2^-128
- * times the number of pairs of paths.
- */
+/* Remember a path, failing if it was seen before (see pathset.h). */
 static int note_path(struct root_plan *rp, const struct walk_record *r, const char **why)
 {
-	uint64_t h1 = path_hash(r->path, r->path_len, 0x243F6A8885A308D3ull);
-	uint64_t h2 = path_hash(r->path, r->path_len, 0x13198A2E03707344ull);
-	int ret = inoset_insert(&rp->paths, h1, h2);
+	int ret = pathset_add(&rp->paths, r->path, r->path_len, 0);
 
 	if (ret < 0)
 		return ret;
