@@ -16,9 +16,7 @@ IOUPUT=$IOU_BIN/iouput
 
 setup_file() {
 	require_iouwalk
-	for b in "$IOUPLAN" "$IOUPUT"; do
-		[ -x "$b" ] || { echo "$b not found (run make, or set IOU_BIN)" >&2; return 1; }
-	done
+	require_tools iouplan iouput
 	command -v rsync >/dev/null || { echo "rsync is needed as the oracle" >&2; return 1; }
 	TREE_BASE=$(make_tmpdir)
 	SRC=$TREE_BASE/src

@@ -26,6 +26,14 @@ require_iouwalk() {
 	fi
 }
 
+# require_tools NAME...: each tool is built in $IOU_BIN, or fail saying so.
+require_tools() {
+	local b
+	for b; do
+		[ -x "$IOU_BIN/$b" ] || { echo "$IOU_BIN/$b not found (run make, or set IOU_BIN)" >&2; return 1; }
+	done
+}
+
 is_root() { [ "$(id -u)" = 0 ]; }
 
 skip_unless_root() {

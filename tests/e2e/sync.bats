@@ -15,9 +15,7 @@ IOUSYNC=$IOU_BIN/iousync
 
 setup_file() {
 	require_iouwalk
-	for b in iousync iouplan iouput; do
-		[ -x "$IOU_BIN/$b" ] || { echo "$IOU_BIN/$b not found (run make, or set IOU_BIN)" >&2; return 1; }
-	done
+	require_tools iousync iouplan iouput
 	command -v rsync >/dev/null || { echo "rsync is needed as the oracle" >&2; return 1; }
 	# The hostile tree of the copy tests, shared read-only.
 	TREE_BASE=$(make_tmpdir)

@@ -32,9 +32,7 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 setup_file() {
 	require_iouwalk
-	for b in iousync iouplan iouput; do
-		[ -x "$IOU_BIN/$b" ] || { echo "$IOU_BIN/$b not found (run make, or set IOU_BIN)" >&2; return 1; }
-	done
+	require_tools iousync iouplan iouput
 	command -v rsync >/dev/null || { echo "rsync is needed as the oracle" >&2; return 1; }
 	command -v setsid >/dev/null || { echo "setsid (util-linux) is needed" >&2; return 1; }
 	KT=$(make_tmpdir)
