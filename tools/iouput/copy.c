@@ -100,24 +100,41 @@ static int copy_range_ring(struct copy_ring *r, int src, int dst, off_t off, off
 	return 0;
 }
 
+/* Read n bytes at off, fewer only where the file ends. Returns the count or -errno. */
+static ssize_t read_full(int fd, char *buf, size_t n, off_t off)
+{
+	size_t done = 0;
+	ssize_t got;
+
+	while (done < n) {
+		got = pread(fd, buf + done, n - done, off + (off_t)done);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		if (got == 0)
+			break;
+		done += (size_t)got;
+	}
+	return (ssize_t)done;
+}
+
 static int copy_range_rw(int src, int dst, off_t off, off_t end, char *buf, size_t bufsize)
 {
 	int ret;
 
 	while (off < end) {
 		size_t want = (size_t)(end - off) < bufsize ? (size_t)(end - off) : bufsize;
-		ssize_t n = pread(src, buf, want, off);
+		ssize_t n = read_full(src, buf, want, off);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ESTALE;
-		ret = copy_write_rest(dst, buf, 0, (size_t)n, off);
+			return (int)n;
+		if ((size_t)n != want)
+			return -ESTALE; /* the source ended before the walk's size */
+		ret = copy_write_rest(dst, buf, 0, want, off);
 		if (ret)
 			return ret;
-		off += n;
+		off += (off_t)want;
 	}
 	return 0;
 }
@@ -196,25 +213,6 @@ int copy_file_data(int src, int dst, uint64_t size, struct copy_io *io, enum cop
 		off = hole;
 	}
 	return 0;
-}
-
-/* Read n bytes at off, fewer only where the file ends. Returns the count or -errno. */
-static ssize_t read_full(int fd, char *buf, size_t n, off_t off)
-{
-	size_t done = 0;
-	ssize_t got;
-
-	while (done < n) {
-		got = pread(fd, buf + done, n - done, off + (off_t)done);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0)
-			return -errno;
-		if (got == 0)
-			break;
-		done += (size_t)got;
-	}
-	return (ssize_t)done;
 }
 
 int copy_data_equal(int a, int b, uint64_t size, char *buf, size_t bufsize)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "iou/inoset.h"
+#include "iou/uring.h"
 
 #define SCAN_FLAGS (AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT)
 
@@ -17,15 +18,17 @@ static void scan_sync(int dirfd, struct scan_entry *e, size_t n)
 		    statx(dirfd, e[i].name, SCAN_FLAGS, SCAN_STATX_MASK, &e[i].stx) ? -errno : 0;
 }
 
+/* Results of one chunk, by SQE id; a chunk is also bounded by the ring. */
+#define SCAN_CHUNK_MAX 256
+
 /* Submit as many entries as the ring holds, then reap them all. */
 static int scan_ring_chunk(struct io_uring *ring, int dirfd, struct scan_entry *e, size_t n,
 			   size_t *done)
 {
-	struct io_uring_cqe *cqe;
-	size_t queued = 0, reaped = 0;
-	int ret;
+	int res[SCAN_CHUNK_MAX], ret;
+	size_t queued = 0;
 
-	while (queued < n) {
+	while (queued < n && queued < SCAN_CHUNK_MAX) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
 
 		if (!sqe)
@@ -35,17 +38,11 @@ static int scan_ring_chunk(struct io_uring *ring, int dirfd, struct scan_entry *
 		io_uring_sqe_set_data64(sqe, queued);
 		queued++;
 	}
-	ret = io_uring_submit_and_wait(ring, (unsigned)queued);
-	if (ret < 0)
+	ret = uring_submit_collect(ring, (unsigned)queued, res);
+	if (ret)
 		return ret;
-	while (reaped < queued) {
-		ret = io_uring_wait_cqe(ring, &cqe);
-		if (ret < 0)
-			return ret;
-		e[io_uring_cqe_get_data64(cqe)].err = cqe->res < 0 ? cqe->res : 0;
-		io_uring_cqe_seen(ring, cqe);
-		reaped++;
-	}
+	for (size_t i = 0; i < queued; i++)
+		e[i].err = res[i] < 0 ? res[i] : 0;
 	*done = queued;
 	return 0;
 }
