@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/xattr.h>
 
+#include "iou/hash.h"
+
 void xattrs_init(void)
 {
 	/* libattr reads /etc/xattr.conf on first use, without a lock. */
@@ -29,16 +31,6 @@ static bool is_acl(const char *name)
 {
 	return strcmp(name, "system.posix_acl_access") == 0 ||
 	       strcmp(name, "system.posix_acl_default") == 0;
-}
-
-/* FNV-1a, 64 bits: a change detector, not a defence against forgery. */
-static uint64_t fnv1a(uint64_t h, const void *p, size_t n)
-{
-	const unsigned char *c = p;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ c[i]) * 0x100000001B3ull;
-	return h;
 }
 
 static ssize_t obj_list(const struct xattrs_obj *o, char *buf, size_t size)
@@ -109,9 +101,9 @@ static int digest_one(const struct xattrs_obj *o, const char *name, uint64_t *di
 	uint64_t len = (uint64_t)n;
 
 	if (n >= 0) {
-		*digest = fnv1a(*digest, name, strlen(name) + 1);
-		*digest = fnv1a(*digest, &len, sizeof(len));
-		*digest = fnv1a(*digest, value, (size_t)n);
+		*digest = hash_fnv1a(*digest, name, strlen(name) + 1);
+		*digest = hash_fnv1a(*digest, &len, sizeof(len));
+		*digest = hash_fnv1a(*digest, value, (size_t)n);
 	}
 	free(heap);
 	/* An attribute removed since the listing is simply not there. */

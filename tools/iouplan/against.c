@@ -5,21 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iou/hash.h"
 #include "iou/stream.h"
-
-/* FNV-1a: paths are short and the table only needs spread, not secrecy. */
-static uint64_t against_hash(const char *p, size_t n)
-{
-	uint64_t h = 0xCBF29CE484222325ull;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 0x100000001B3ull;
-	return h;
-}
 
 static uint32_t *against_slot(const struct against *a, const char *path, size_t len)
 {
-	size_t mask = a->cap - 1, i = against_hash(path, len) & mask;
+	size_t mask = a->cap - 1, i = hash_fnv1a(HASH_FNV1A_BASIS, path, len) & mask;
 	const struct walk_record *r;
 
 	for (; a->slots[i]; i = (i + 1) & mask) {

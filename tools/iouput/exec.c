@@ -184,8 +184,7 @@ int exec_parents(struct exec_worker *w, const struct walk_record *r, int *src_di
 {
 	int ret;
 
-	follow_root(w);
-	ret = cursor_parent(&w->src, r->path, r->path_len, src_dir, name);
+	ret = exec_source_parent(w, r, src_dir, name);
 	if (!ret)
 		ret = cursor_parent(&w->dst, r->path, r->path_len, dst_dir, name);
 	return ret;
