@@ -25,15 +25,21 @@ static uint64_t path_hash(const char *p, size_t n, uint64_t seed)
 	return h ^ h >> 47;
 }
 
-int pathset_add(struct inoset *s, const char *path, size_t len, uint64_t salt)
+void pathset_fingerprint(const char *path, size_t len, uint64_t salt, uint64_t fp[2])
 {
 	/*
 	 * Salts spread over all 64 bits: a small salt folded into the seed as is
 	 * cancels against a one-byte path's tail ("b" under salt 3 hashed as
 	 * "a" under salt 2).
 	 */
-	uint64_t h1 = path_hash(path, len, 0x243F6A8885A308D3ull ^ (salt * 0x9E3779B97F4A7C15ull));
-	uint64_t h2 = path_hash(path, len, 0x13198A2E03707344ull ^ (salt * 0xC2B2AE3D27D4EB4Full));
+	fp[0] = path_hash(path, len, 0x243F6A8885A308D3ull ^ (salt * 0x9E3779B97F4A7C15ull));
+	fp[1] = path_hash(path, len, 0x13198A2E03707344ull ^ (salt * 0xC2B2AE3D27D4EB4Full));
+}
 
-	return inoset_insert(s, h1, h2);
+int pathset_add(struct inoset *s, const char *path, size_t len, uint64_t salt)
+{
+	uint64_t fp[2];
+
+	pathset_fingerprint(path, len, salt, fp);
+	return inoset_insert(s, fp[0], fp[1]);
 }
