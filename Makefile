@@ -83,7 +83,8 @@ check-e2e: $(BINS)
 	@set -o pipefail; IOU_BIN=$(abspath $(BUILD)/bin) bats tests/e2e | tee -a $(CHECK_LOG)
 
 # Slow tests, not part of make check: SIGKILL at random moments of a sync
-# (tests/slow/kill.bats; KILL_SEED and KILL_ROUNDS pick the run).
+# (tests/slow/kill.bats; KILL_SEED and KILL_ROUNDS pick the run), and
+# 200,000 files under a small descriptor limit (tests/slow/resources.bats).
 check-slow: all
 	IOU_BIN=$(abspath $(BUILD)/bin) bats tests/slow
 

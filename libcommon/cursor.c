@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "iou/array.h"
+#include "iou/fdlimit.h"
+
+#define CURSOR_OPEN_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 
 void cursor_init(struct cursor *c, int root_fd, bool create)
 {
@@ -21,7 +24,8 @@ void cursor_init(struct cursor *c, int root_fd, bool create)
 static void cursor_pop(struct cursor *c)
 {
 	c->depth--;
-	close(c->levels[c->depth].fd);
+	if (c->levels[c->depth].fd >= 0)
+		close(c->levels[c->depth].fd);
 	c->path.len = c->depth ? c->levels[c->depth - 1].end : 0;
 }
 
@@ -53,16 +57,16 @@ static int cursor_push(struct cursor *c, const char *name, size_t len)
 		goto out;
 	}
 	c->levels = levels;
-	fd = openat(cursor_top(c), copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT && c->create) {
+	fd = fdlimit_openat(cursor_top(c), copy, CURSOR_OPEN_FLAGS, 0);
+	if (fd == -ENOENT && c->create) {
 		if (mkdirat(cursor_top(c), copy, 0700) && errno != EEXIST) {
 			ret = -errno;
 			goto out;
 		}
-		fd = openat(cursor_top(c), copy, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		fd = fdlimit_openat(cursor_top(c), copy, CURSOR_OPEN_FLAGS, 0);
 	}
 	if (fd < 0) {
-		ret = -errno;
+		ret = fd;
 		goto out;
 	}
 	if ((c->depth && buf_putc(&c->path, '/')) || buf_append(&c->path, name, len)) {
@@ -73,6 +77,13 @@ static int cursor_push(struct cursor *c, const char *name, size_t len)
 	c->levels[c->depth].fd = fd;
 	c->levels[c->depth].end = c->path.len;
 	c->depth++;
+	/* Only the top is used: the level that leaves the window is closed. */
+	if (c->depth > CURSOR_OPEN_LEVELS) {
+		struct cursor_level *shed = &c->levels[c->depth - 1 - CURSOR_OPEN_LEVELS];
+
+		close(shed->fd);
+		shed->fd = -1;
+	}
 out:
 	free(copy);
 	return ret;
@@ -99,9 +110,13 @@ int cursor_parent(struct cursor *c, const char *path, size_t path_len, int *dirf
 {
 	const char *slash = memrchr(path, '/', path_len);
 	size_t dir_len = slash ? (size_t)(slash - path) : 0;
-	size_t keep = cursor_common(c, path, dir_len);
-	size_t pos = keep ? c->levels[keep - 1].end + 1 : 0;
+	size_t keep = cursor_common(c, path, dir_len), pos;
 	int ret;
+
+	/* A closed level is reopened from the nearest open one, one name at a time. */
+	while (keep && c->levels[keep - 1].fd < 0)
+		keep--;
+	pos = keep ? c->levels[keep - 1].end + 1 : 0;
 
 	while (c->depth > keep)
 		cursor_pop(c);
@@ -126,16 +141,12 @@ int cursor_openat(int dirfd, const char *path, int flags)
 	const char *name;
 	int fd, ret;
 
-	if (len < PATH_MAX) {
-		fd = openat(dirfd, path, flags);
-		return fd < 0 ? -errno : fd;
-	}
+	if (len < PATH_MAX)
+		return fdlimit_openat(dirfd, path, flags, 0);
 	cursor_init(&c, dirfd, false);
 	ret = cursor_parent(&c, path, len, &fd, &name);
-	if (!ret) {
-		fd = openat(fd, name, flags);
-		ret = fd < 0 ? -errno : fd;
-	}
+	if (!ret)
+		ret = fdlimit_openat(fd, name, flags, 0);
 	cursor_free(&c);
 	return ret;
 }

@@ -9,6 +9,10 @@
  * relative to the previous one, so a path of any length resolves and no
  * symlink planted in the tree is ever followed. Plans visit paths grouped by
  * directory, which makes most moves free.
+ *
+ * At most CURSOR_OPEN_LEVELS descriptors stay open, the deepest ones: a
+ * cursor costs a bounded number of descriptors at any depth, and a move
+ * back above the window reopens the levels it needs.
  */
 
 #include <stdbool.h>
@@ -16,8 +20,10 @@
 
 #include "iou/buf.h"
 
+#define CURSOR_OPEN_LEVELS 8
+
 struct cursor_level {
-	int fd;	    /* the directory after this component */
+	int fd;	    /* the directory after this component, -1 once closed */
 	size_t end; /* length of the cursor's path through this component */
 };
 

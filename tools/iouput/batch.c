@@ -82,6 +82,11 @@ static void item_close_now(struct batch_item *it)
 	it->src = it->dst = -1;
 }
 
+static bool fd_shortage(int res)
+{
+	return res == -EMFILE || res == -ENFILE;
+}
+
 /* Open every source and an unnamed file beside every final name. */
 static int batch_open(struct batch_ring *b, int sdir, int ddir, struct batch_item *it, unsigned n)
 {
@@ -101,7 +106,9 @@ static int batch_open(struct batch_ring *b, int sdir, int ddir, struct batch_ite
 		it[i].src = b->res[2 * i];
 		it[i].dst = b->res[2 * i + 1];
 		err = it[i].dst;
-		if (it[i].src < 0)
+		if (fd_shortage(it[i].src) || fd_shortage(err))
+			it[i].slow = true; /* once this batch is closed, alone and patient */
+		else if (it[i].src < 0)
 			item_fail(&it[i], it[i].src, "open source");
 		else if (err == -EOPNOTSUPP || err == -EISDIR || err == -EINVAL)
 			it[i].slow = true; /* no O_TMPFILE here: a hidden name will do */

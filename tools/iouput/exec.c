@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "iou/fdlimit.h"
 #include "update.h"
 
 #define EXEC_BUF_BYTES (1u << 20)
@@ -114,27 +115,26 @@ static void follow_root(struct exec_worker *w)
 int exec_open_source(struct exec_worker *w, const struct walk_record *r, int flags)
 {
 	const char *name;
-	int dirfd, fd, ret;
+	int dirfd, ret;
 
 	if (strcmp(r->path, ".") == 0)
 		dirfd = w->shared->src_root_fd, name = ".";
 	else if ((ret = cursor_parent(&w->src, r->path, r->path_len, &dirfd, &name)))
 		return ret;
-	fd = openat(dirfd, name, flags | O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
-	return fd < 0 ? -errno : fd;
+	return fdlimit_openat(dirfd, name, flags | O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0);
 }
 
 /* An unnamed file in dirfd, or a hidden temporary name when the fs lacks O_TMPFILE. */
 static int create_tmp(struct exec_worker *w, int dirfd, uint32_t mode, char tmp[TMP_NAME_MAX])
 {
-	int fd = openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+	int fd = fdlimit_openat(dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
 
 	tmp[0] = '\0';
-	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-		return fd < 0 ? -errno : fd;
+	if (fd >= 0 || (fd != -EOPNOTSUPP && fd != -EISDIR && fd != -EINVAL))
+		return fd;
 	tmp_name(w, tmp);
-	fd = openat(dirfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
-	return fd < 0 ? -errno : fd;
+	return fdlimit_openat(dirfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
+			      mode);
 }
 
 struct fd_link {
@@ -349,14 +349,13 @@ static int exec_link(struct exec_worker *w, const struct plan_record *p, const c
 static int open_dst_dir(struct exec_worker *w, const struct plan_record *p)
 {
 	const char *name;
-	int dirfd, fd, ret;
+	int dirfd, ret;
 
 	if (strcmp(p->obj.path, ".") == 0)
 		dirfd = w->shared->dst_root_fd, name = ".";
 	else if ((ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name)))
 		return ret;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	return fd < 0 ? -errno : fd;
+	return fdlimit_openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
 }
 
 /*

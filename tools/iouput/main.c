@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "iou/dupcheck.h"
+#include "iou/fdlimit.h"
 #include "iou/pathset.h"
 #include "iou/stream.h"
 #include "iou/tmpfile.h"
@@ -139,11 +141,14 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
-/* Check one record of the plan and count it; *why says what is wrong. */
-/* What checking the plan gathers: its totals, and the paths of each root. */
+/*
+ * What checking the plan gathers: its totals, and fingerprints of (root,
+ * kind of operation, path) to find a path planned twice, in bounded memory.
+ */
 struct plan_check {
 	struct plan_totals *totals;
-	struct inoset paths; /* (kind of operation, path) of the current root */
+	struct dupcheck paths;
+	uint64_t roots; /* headers seen */
 };
 
 /*
@@ -165,14 +170,17 @@ static uint64_t op_kind(enum plan_op op)
 	}
 }
 
-static int check_record(char *rec, size_t len, bool first, const char **why, struct plan_check *c)
+/* Check one record (number recno) of the plan and count it; *why says what is wrong. */
+static int check_record(char *rec, size_t len, uint64_t recno, const char **why,
+			struct plan_check *c)
 {
 	struct stream_header h;
 	struct plan_record pr;
+	uint64_t fp[2];
 	int ret;
 
 	if (stream_is_header(rec, len)) {
-		inoset_free(&c->paths);
+		c->roots++;
 		ret = stream_parse_header(rec, len, &h, why);
 		if (!ret && !(h.kind_len == 4 && memcmp(h.kind, "plan", 4) == 0)) {
 			*why = "not a plan (the header's kind is not \"plan\")";
@@ -180,22 +188,39 @@ static int check_record(char *rec, size_t len, bool first, const char **why, str
 		}
 		return ret;
 	}
-	if (first) {
+	if (recno == 1) {
 		*why = "the stream does not start with a header";
 		return -EINVAL;
 	}
 	ret = plan_parse(rec, len, &pr, why);
 	if (ret)
 		return ret;
-	ret = pathset_add(&c->paths, pr.obj.path, pr.obj.path_len, op_kind(pr.op));
-	if (ret == 0) {
-		*why = "a path planned twice for the same kind of operation";
-		return -EINVAL;
-	}
-	if (ret < 0)
+	pathset_fingerprint(pr.obj.path, pr.obj.path_len, c->roots * 8 + op_kind(pr.op), fp);
+	ret = dupcheck_add(&c->paths, fp[0], fp[1], recno);
+	if (ret)
 		return ret;
 	stats_total_add(c->totals, &pr);
 	return 0;
+}
+
+/*
+ * The paths are compared once the whole plan is read: a repeat before the
+ * record that stopped the reading (bad_recno, 0 if none) is the error to
+ * report. Returns 0, -EINVAL with *recno and *why set, or a negative errno.
+ */
+static int check_repeats(struct plan_check *c, uint64_t bad_recno, uint64_t *recno,
+			 const char **why)
+{
+	uint64_t tag;
+	int ret = dupcheck_finish(&c->paths, &tag);
+
+	if (ret <= 0)
+		return ret;
+	if (bad_recno && tag > bad_recno)
+		return 0;
+	*recno = tag;
+	*why = "a path planned twice for the same kind of operation";
+	return -EINVAL;
 }
 
 #define SPOOL_CHUNK (256 * 1024)
@@ -224,10 +249,11 @@ static int spool_add(int fd, struct buf *out, const char *rec, size_t len)
  */
 static int spool_plan(int in, const char *plan_name, int *spool, struct plan_totals *totals)
 {
-	struct plan_check check = {totals, INOSET_INIT};
+	struct plan_check check = {.totals = totals};
 	struct stream_reader r;
 	struct buf copy = BUF_INIT, out = BUF_INIT;
 	const char *why = NULL;
+	uint64_t bad_recno = 0;
 	char *rec;
 	size_t len;
 	int ret, fd;
@@ -238,11 +264,16 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 			strerror(-fd));
 		return EXIT_FAILED;
 	}
+	if (dupcheck_init(&check.paths, DUPCHECK_RUN_DEFAULT)) {
+		fprintf(stderr, "iouput: %s\n", strerror(ENOMEM));
+		close(fd);
+		return EXIT_FAILED;
+	}
 	ret = stream_reader_init(&r, in);
 	while (ret == 0 && (ret = stream_read_record(&r, &rec, &len)) == 1) {
 		buf_clear(&copy);
 		ret = buf_append(&copy, rec, len + 1);
-		if (!ret && check_record(copy.data, len, r.recno == 1, &why, &check))
+		if (!ret && check_record(copy.data, len, r.recno, &why, &check))
 			ret = -EBADMSG;
 		if (!ret)
 			ret = spool_add(fd, &out, rec, len + 1);
@@ -253,14 +284,22 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 		why = "the plan is empty";
 		ret = -EBADMSG;
 	}
+	/* Where reading stopped: the bad record, or the one it ended inside. */
+	if (ret < 0)
+		bad_recno = r.recno + (why ? 0 : 1);
+	if (ret == 0 || ret == -EBADMSG) {
+		int repeat = check_repeats(&check, bad_recno, &bad_recno, &why);
+
+		ret = repeat ? (repeat == -EINVAL ? -EBADMSG : repeat) : ret;
+	}
 	if (ret < 0)
 		fprintf(stderr, "iouput: %s: record %llu: %s\n", plan_name,
-			(unsigned long long)r.recno + (why ? 0 : 1),
+			(unsigned long long)bad_recno,
 			why		  ? why
 			: ret == -EBADMSG ? "ends inside a record"
 					  : strerror(-ret));
 	stream_reader_free(&r);
-	inoset_free(&check.paths);
+	dupcheck_free(&check.paths);
 	buf_free(&copy);
 	buf_free(&out);
 	if (ret < 0) {
@@ -396,12 +435,15 @@ static int open_destination(const char *dst, bool dry_run, int *fd)
 static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 		   const struct plan_totals *totals)
 {
+	size_t fd_limit = fdlimit_raise();
+	unsigned threads = pool_threads_max(fd_limit, cli->jobs);
 	struct pool_config cfg = {
-	    .threads = cli->jobs,
+	    .threads = threads,
 	    .depth = QUEUE_DEPTH,
 	    .pin = !cli->no_pin,
 	    .uring = !cli->no_uring,
 	    .iowq_max = IOWQ_MAX,
+	    .batch_max = pool_batch_max(fd_limit, threads),
 	};
 	struct exec_worker serial;
 	struct progress progress;
@@ -409,6 +451,11 @@ static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 	bool reporting = false;
 	int status, ret;
 
+	if (fd_limit < pool_fds_needed(1))
+		fprintf(stderr,
+			"iouput: warning: the descriptor limit (%zu) is below the %zu a deep tree "
+			"may need; raise it with ulimit -n\n",
+			fd_limit, pool_fds_needed(1));
 	if (pool_start(&pool, &cfg, sh, cli->dst) || exec_worker_init(&serial, sh)) {
 		fputs("iouput: cannot start workers\n", stderr);
 		return EXIT_FAILED;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "iou/cursor.h"
 #include "itemize.h"
 
 static void report_failure(struct pool *p, const char *path, const char *step, int err)
@@ -100,7 +101,7 @@ static unsigned batch_run_length(const struct pool *p, const struct plan_record 
 {
 	unsigned len = 1;
 
-	while (len < n && len < BATCH_FILES && batch_fits(p->shared, &pr[len]) &&
+	while (len < n && len < p->cfg.batch_max && batch_fits(p->shared, &pr[len]) &&
 	       same_parent(&pr[0].obj, &pr[len].obj))
 		len++;
 	return len;
@@ -198,6 +199,32 @@ static void pool_find_cpus(struct pool *p)
 	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
 		if (CPU_ISSET(cpu, &set))
 			p->cpus[p->ncpus++] = cpu;
+}
+
+/* Standard streams, roots, the spool, pipes and the serial worker's cursors. */
+#define POOL_FDS_SHARED 48
+/* A ring and three cursors (source, destination, lookup): cursor.h bounds each. */
+#define POOL_FDS_THREAD (1 + 3 * CURSOR_OPEN_LEVELS)
+
+size_t pool_fds_needed(unsigned threads)
+{
+	return POOL_FDS_SHARED + (size_t)threads * (POOL_FDS_THREAD + 2);
+}
+
+unsigned pool_threads_max(size_t fd_limit, unsigned wanted)
+{
+	size_t fit =
+	    fd_limit > POOL_FDS_SHARED ? (fd_limit - POOL_FDS_SHARED) / (POOL_FDS_THREAD + 4) : 0;
+
+	return fit < 1 ? 1 : fit < wanted ? (unsigned)fit : wanted;
+}
+
+unsigned pool_batch_max(size_t fd_limit, unsigned threads)
+{
+	size_t reserve = POOL_FDS_SHARED + (size_t)threads * POOL_FDS_THREAD;
+	size_t per_thread = fd_limit > reserve ? (fd_limit - reserve) / threads / 2 : 0;
+
+	return per_thread < 1 ? 1 : per_thread > BATCH_FILES ? BATCH_FILES : (unsigned)per_thread;
 }
 
 int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared *shared,

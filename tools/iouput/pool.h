@@ -26,11 +26,22 @@ struct pool_job {
 /* How workers are set up. */
 struct pool_config {
 	unsigned threads;
-	size_t depth;	   /* records queued at most */
-	bool pin;	   /* pin worker i to the i-th CPU the process may use */
-	bool uring;	   /* one io_uring per worker, for batches of small files */
-	unsigned iowq_max; /* io-wq threads per ring and kind */
+	size_t depth;	    /* records queued at most */
+	bool pin;	    /* pin worker i to the i-th CPU the process may use */
+	bool uring;	    /* one io_uring per worker, for batches of small files */
+	unsigned iowq_max;  /* io-wq threads per ring and kind */
+	unsigned batch_max; /* files per batch, 1 to BATCH_FILES: the descriptor budget */
 };
+
+/*
+ * Workers (at most `wanted`) whose rings, directory chains and at least a
+ * file in flight each fit within a descriptor limit; and files per batch
+ * (two descriptors each) that keep all of them within it.
+ */
+unsigned pool_threads_max(size_t fd_limit, unsigned wanted);
+/* The descriptors one worker needs at most, beyond the shared ones. */
+size_t pool_fds_needed(unsigned threads);
+unsigned pool_batch_max(size_t fd_limit, unsigned threads);
 
 struct pool {
 	pthread_mutex_t lock;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "iou/fdlimit.h"
 
 /* Reading an existing file: a FIFO swapped in cannot block, a tty cannot adopt us. */
 #define OPEN_EXISTING (O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY)
@@ -51,10 +52,10 @@ static int check_type_at(int dirfd, const char *name, char type, const char **st
 static int open_file_at(int dirfd, const char *name)
 {
 	struct stat st;
-	int fd = openat(dirfd, name, OPEN_EXISTING), ret;
+	int fd = fdlimit_openat(dirfd, name, OPEN_EXISTING, 0), ret;
 
 	if (fd < 0)
-		return -errno;
+		return fd;
 	ret = fstat(fd, &st) ? -errno : type_check(st.st_mode, 'f');
 	if (ret) {
 		close(fd);

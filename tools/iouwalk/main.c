@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
+#include "iou/fdlimit.h"
 #include "iou/version.h"
 #include "iou/xattrs.h"
 #include "walk.h"
@@ -153,17 +153,6 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
-/* Deep trees keep one descriptor per level open: take all we may have. */
-static void raise_fd_limit(void)
-{
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-}
-
 static int run(struct cli *cli, char **paths, int npaths, struct emit_out *out)
 {
 	int status = 0, ret;
@@ -219,7 +208,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (cli.walk.xattrs)
 		xattrs_init();
-	raise_fd_limit();
+	/* Deep trees keep one descriptor per level open: take all we may have. */
+	fdlimit_raise();
 	if (emit_out_init(&out, STDOUT_FILENO, cli.format)) {
 		fputs("iouwalk: cannot initialise output\n", stderr);
 		return EXIT_SKIPPED;

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+#include "iou/fdlimit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <time.h>
+
+size_t fdlimit_raise(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur == RLIM_INFINITY ? (size_t)1 << 20 : (size_t)rl.rlim_cur;
+}
+
+bool fdlimit_wait(int err, unsigned *waited_ms)
+{
+	unsigned step = 1;
+
+	if ((err != -EMFILE && err != -ENFILE) || *waited_ms >= FDLIMIT_PATIENCE_MS)
+		return false;
+	/* The step doubles with the time already waited: 1, 1, 2, 4 ... 64 ms. */
+	while (step < 64 && step <= *waited_ms)
+		step *= 2;
+	nanosleep(&(struct timespec){.tv_nsec = (long)step * 1000000}, NULL);
+	*waited_ms += step;
+	return true;
+}
+
+int fdlimit_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+	unsigned waited = 0;
+	int fd;
+
+	do
+		fd = openat(dirfd, path, flags, mode);
+	while (fd < 0 && fdlimit_wait(-errno, &waited));
+	return fd < 0 ? -errno : fd;
+}

@@ -1,0 +1,121 @@
+#!/usr/bin/env bats
+# Resources: descriptors and memory. The tools hold a bounded number of files
+# open whatever the tree (a batch per worker, at most CURSOR_OPEN_LEVELS
+# directories per cursor), fit their workers and batches to the descriptor
+# limit, and wait out a passing EMFILE instead of failing a file. iouput's
+# memory depends on its queue, not on the size of the plan.
+# (tests/slow/resources.bats does the same with hundreds of thousands of files.)
+
+load helpers
+
+IOUPLAN=$IOU_BIN/iouplan
+IOUPUT=$IOU_BIN/iouput
+IOUSYNC=$IOU_BIN/iousync
+
+setup() {
+	require_iouwalk
+	require_tools iouplan iouput iousync
+	T=$(make_tmpdir)
+}
+
+teardown() {
+	remove_tree "${T:-}"
+}
+
+# wide_and_deep DIR: 40 directories of 100 files, and a chain 60 levels deep
+# with files at the top, the middle and the bottom.
+wide_and_deep() {
+	local d p i
+	mkdir -p "$1"
+	for d in $(seq 1 40); do
+		mkdir "$1/d$d"
+		(cd "$1/d$d" && seq 1 100 | sed 's/^/f/' | xargs touch && echo "data $d" >f1)
+	done
+	p=$1/deep
+	for i in $(seq 1 60); do p=$p/level$i; done
+	mkdir -p "$p"
+	for p in "$1/deep" "$1/deep/level1/level2/level3/level4/level5/level6/level7/level8/level9" "$p"; do
+		echo top >"$p/a"
+		echo more >"$p/b"
+	done
+}
+
+@test "under a 128-descriptor limit, -j 8 copies thousands of files and a 60-level chain, then resyncs" {
+	wide_and_deep "$T/src"
+	run bash -c "ulimit -n 128 && '$IOUSYNC' -j 8 '$T/src' '$T/dst'"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output != *"Too many open files"* ]]
+	rsync_oracle "$T/src" "$T/dst" "$T/oracle"
+	echo changed >"$T/src/deep/level1/level2/level3/level4/level5/level6/level7/level8/level9/b"
+	touch -d @1 "$T/src/d7/f9"
+	run bash -c "ulimit -n 128 && '$IOUSYNC' -j 8 '$T/src' '$T/dst'"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	rsync_oracle "$T/src" "$T/dst" "$T/oracle"
+}
+
+@test "under a limit below what a deep tree may need, iouput warns and still copies a shallow tree" {
+	mkdir -p "$T/src/a"
+	echo x >"$T/src/a/file"
+	run bash -c "ulimit -n 40 && '$IOUSYNC' -j 4 '$T/src' '$T/dst' 2>&1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ $output == *"iouput: warning: the descriptor limit (40) is below"*"ulimit -n"* ]]
+	rsync_oracle "$T/src" "$T/dst" "$T/oracle"
+}
+
+@test "iouwalk under a 32-descriptor limit with -j 8 lists the same records as without one" {
+	wide_and_deep "$T/src"
+	"$IOUWALK" "$T/src" >"$T/free.raw"
+	canon_walk "$T/free.raw" "$T/free"
+	run bash -c "ulimit -n 32 && '$IOUWALK' -j 8 '$T/src' >'$T/tight.raw'"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	canon_walk "$T/tight.raw" "$T/tight"
+	[ "$(tr -cd '\0' <"$T/tight" | wc -c)" -gt 4000 ]
+	cmp "$T/free" "$T/tight"
+}
+
+# synthetic_plan DIRS FILES ROOT: a walk of DIRS directories of FILES files
+# each under ROOT, made up (no such files exist), planned by iouplan.
+synthetic_plan() {
+	awk -v dirs="$1" -v files="$2" -v root="$3" 'BEGIN {
+		ORS = "\0"; t = "1795630964.000000000"
+		rest = " 0 0 4096 8 0:0 " t " " t " " t " - - "
+		print "iou-stream 2.0 walk " root
+		print "d --- 254:0 1 3 0755" rest "."
+		ino = 10
+		for (d = 0; d < dirs; d++) {
+			print "d --- 254:0 " ino++ " 2 0755" rest "d" d
+			for (f = 0; f < files; f++)
+				print "f --- 254:0 " ino++ " 1 0644 0 0 3 8 0:0 " t " " t " " t " - - d" d "/f" f
+		}
+	}' | "$IOUPLAN"
+}
+
+# peak_kib PLAN: the peak resident memory of iouput -n carrying out PLAN.
+peak_kib() {
+	/usr/bin/time -f '%M' -o "$T/rss" "$IOUPUT" -n "$T/dst" <"$1" >/dev/null
+	cat "$T/rss"
+}
+
+@test "iouput's memory does not grow with the plan: 1M records peak within 2 MiB of 200k" {
+	mkdir "$T/root"
+	synthetic_plan 100 2000 "$T/root" >"$T/plan.200k"
+	synthetic_plan 500 2000 "$T/root" >"$T/plan.1m"
+	small=$(peak_kib "$T/plan.200k")
+	large=$(peak_kib "$T/plan.1m")
+	echo "peak RSS: 200k records ${small} KiB, 1M records ${large} KiB"
+	# Keeping even 16 bytes per record would add 12.5 MiB here.
+	[ "$large" -lt $((small + 2048)) ]
+	[ ! -e "$T/dst" ]
+}
+
+@test "a path repeated far apart in a plan of 300k records is still refused, naming the repeat" {
+	mkdir "$T/root"
+	synthetic_plan 150 2000 "$T/root" >"$T/plan"
+	# The repeat of the very first file comes last, after several spilled runs.
+	printf 'copy +++++++++ f --- 254:0 99 1 0644 0 0 3 8 0:0 1795630964.000000000 1795630964.000000000 1795630964.000000000 - - d0/f0\0' >>"$T/plan"
+	n=$(tr -cd '\0' <"$T/plan" | wc -c)
+	run "$IOUPUT" "$T/dst" <"$T/plan"
+	[ "$status" -eq 2 ]
+	[[ $output == *"record $n: a path planned twice for the same kind of operation"* ]]
+	[ ! -e "$T/dst" ]
+}
