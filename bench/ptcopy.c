@@ -308,16 +308,21 @@ static void copy_xattrs(struct worker *w, int sfd, int dfd)
 	}
 }
 
-/* Owner, xattrs, mode and times of an object open as sfd/dfd. */
-static void set_meta_fd(struct worker *w, int sfd, int dfd, const struct stat *st)
+/*
+ * Owner, xattrs, mode and times of an object open as sfd/dfd. created_mode
+ * says dfd was created with the permission bits of st already (umask is 0):
+ * then only set-user-ID, set-group-ID and sticky need a chmod, as chown
+ * clears the first two and creation does not set them.
+ */
+static void set_meta_fd(struct worker *w, int sfd, int dfd, const struct stat *st,
+			bool created_mode)
 {
 	struct timespec ts[2] = {st->st_atim, st->st_mtim};
 
 	if (fchown(dfd, st->st_uid, st->st_gid) < 0 && !meta_error_ok(errno))
 		report("%s: chown: %s", w->rel, strerror(errno));
 	copy_xattrs(w, sfd, dfd);
-	/* After chown, which clears set-user-ID and set-group-ID. */
-	if (fchmod(dfd, st->st_mode & 07777) < 0)
+	if ((!created_mode || (st->st_mode & 07000)) && fchmod(dfd, st->st_mode & 07777) < 0)
 		report("%s: chmod: %s", w->rel, strerror(errno));
 	if (futimens(dfd, ts) < 0)
 		report("%s: utimens: %s", w->rel, strerror(errno));
@@ -405,13 +410,14 @@ static void copy_file(struct worker *w, int ddir, const char *name, int sfd, con
 
 	if (linked(w, ddir, name, st))
 		return;
-	dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	/* Created with its final permission bits: no chmod in most cases. */
+	dfd = openat(ddir, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, st->st_mode & 0777);
 	if (dfd < 0) {
 		report("%s: create: %s", w->rel, strerror(errno));
 	} else {
 		if (st->st_size > 0 && (ret = copy_data(w, sfd, dfd, st->st_size)) < 0)
 			report("%s: copy: %s", w->rel, strerror(-ret));
-		set_meta_fd(w, sfd, dfd, st);
+		set_meta_fd(w, sfd, dfd, st, true);
 		if (close(dfd) < 0)
 			report("%s: close: %s", w->rel, strerror(errno));
 	}
@@ -461,7 +467,7 @@ static void finish_dir(struct worker *w, struct dir *d)
 		if (sfd < 0 || dfd < 0)
 			report("%s: open directory: %s", d->rel, strerror(errno));
 		else
-			set_meta_fd(w, sfd, dfd, &d->st);
+			set_meta_fd(w, sfd, dfd, &d->st, false);
 		if (sfd >= 0)
 			close(sfd);
 		if (dfd >= 0)
