@@ -124,37 +124,63 @@ KEEP=0
 STAMP_NAME=.iou-bench-copy
 export LC_ALL=C
 
+# shows WORKLOAD...: does this script's help show options for one of them?
+shows() { [[ -z $ONLY_WORKLOAD || " $* " == *" $ONLY_WORKLOAD "* ]]; }
+
 usage() {
-	local what="Time iouwalk | iouplan | iouput against cp -a, rsync -aHAX, a tar pipe and
-the plain-threads baseline ptcopy, copying a warm-cache tree with full
-metadata into a fresh destination (resync: iousync against rsync on an
-unchanged destination)."
-	[[ -n $ONLY_WORKLOAD ]] && what+="
-This script runs the $ONLY_WORKLOAD workload; bench/copy runs them all."
-	cat <<EOF
+	if [[ $ONLY_WORKLOAD == resync ]]; then
+		cat <<EOF
 Usage: $PROG [OPTIONS]
-$what
+Time a resync with nothing changed: iousync SRC DST against rsync -aHAX on a
+destination copied once (and checked) from $FILES files of $SMALL_SIZE bytes.
+This script runs the resync workload; bench/copy runs them all.
 
 EOF
+	else
+		cat <<EOF
+Usage: $PROG [OPTIONS]
+Time iouwalk | iouplan | iouput against cp -a, rsync -aHAX, a tar pipe and
+the plain-threads baseline ptcopy, copying a warm-cache tree with full
+metadata into a fresh destination.
+EOF
+		if [[ -n $ONLY_WORKLOAD ]]; then
+			echo "This script runs the $ONLY_WORKLOAD workload; bench/copy runs them all."
+		else
+			echo "The resync workload times iousync against rsync on an unchanged destination."
+		fi
+		echo
+	fi
 	[[ -z $ONLY_WORKLOAD ]] && cat <<EOF
   --workload NAME    ${ALL_WORKLOADS[*]}; repeat (or separate
                      with commas) for several (default: all, in that order)
 EOF
-	cat <<EOF
+	shows small empty resync && cat <<EOF
   --files N          files in the small, empty and resync trees (default
-                     $FILES); small: $SMALL_SIZE bytes each in $SMALL_DIRS directories,
-                     empty: one directory
+                     $FILES); small and resync: $SMALL_SIZE bytes each in $SMALL_DIRS
+                     directories; empty: no data, one directory
+EOF
+	shows mib && cat <<EOF
   --mib-files N      files of 1 MiB in the mib tree (default $MIB_FILES)
+EOF
+	shows usrshare && cat <<EOF
   --share-dir PATH   the tree the usrshare workload copies once and then
                      times (default $SHARE)
+EOF
+	shows big && cat <<EOF
   --big-size SIZE    size of the big file (default $BIG_SIZE; suffixes K, M, G, T
                      are powers of 1024); needs about 3 x SIZE free space
   --fio-direct       big: run fio with O_DIRECT (the device's own limit)
                      instead of buffered like the copies
+EOF
+	cat <<EOF
   --rounds N         timed rounds per command (default $ROUNDS; env BENCH_ROUNDS)
+EOF
+	shows small empty usrshare mib big && cat <<EOF
   --iouput-opts STR  extra iouput options, split on blanks (e.g. "-j 1")
   --check-peers      also check each peer's warm-up copy with rsync -n (the
                      pipeline's copy is always checked)
+EOF
+	cat <<EOF
   --perf             also count syscalls and context switches per entry in
                      one more untimed run of each command (perf stat;
                      strace -c -f as fallback)
