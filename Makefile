@@ -105,10 +105,16 @@ format:
 demo: deps all
 	@scripts/demo
 
-bench: deps all
+bench: deps all $(BUILD)/bench/ptcopy
 	@bench/walk
 	@bench/copy
 	@bench/plan-memory
+
+# The plain-threads baseline the copy benches time next to iou: one file, no
+# io_uring, no libcommon, built as a user would build a tuned tool.
+$(BUILD)/bench/ptcopy: bench/ptcopy.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -O2 -g -pthread $(WARNINGS) -D_GNU_SOURCE -o $@ $<
 
 # AddressSanitizer and UBSan over the unit and e2e tests, in a tree of its own.
 asan: deps
