@@ -101,8 +101,8 @@ int dupcheck_add(struct dupcheck *d, uint64_t hi, uint64_t lo, uint64_t tag)
 /* Refill a reader's buffer from its run. Returns keys now buffered or -errno. */
 static ssize_t reader_fill(int fd, struct run_reader *r)
 {
-	size_t want = r->end - r->next < MERGE_BUF_KEYS ? (size_t)(r->end - r->next)
-							 : MERGE_BUF_KEYS;
+	size_t want =
+	    r->end - r->next < MERGE_BUF_KEYS ? (size_t)(r->end - r->next) : MERGE_BUF_KEYS;
 	size_t bytes = want * sizeof(r->buf[0]), got = 0;
 	ssize_t n;
 

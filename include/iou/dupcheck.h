@@ -30,7 +30,7 @@ struct dupcheck {
 	size_t len, cap;
 	int spill_fd; /* -1 until the first run spills */
 	size_t nruns, runs_cap;
-	uint64_t spilled; /* keys in the spill file */
+	uint64_t spilled;     /* keys in the spill file */
 	uint64_t *run_starts; /* key index where each spilled run starts */
 };
 

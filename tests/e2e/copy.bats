@@ -231,6 +231,31 @@ put_plan() {
 	rsync_oracle "$SRC" "$T/many" "$T/many.rsync"
 }
 
+@test "the tuning options change how, not what: every setting gives a faithful copy" {
+	skip_unless_root "the copy of the whole tree needs root"
+	local i=0 opts
+	for opts in "--batch 1" "--batch 5 --buffer-size 4K" "--buffer-size 1M --queue-depth 16" \
+		"--iowq-workers 0 -j 3" "--iowq-workers 1 --batch 32 --buffer-size 128K"; do
+		i=$((i + 1))
+		read -r -a PUT_ARGS <<<"$opts"
+		copy_tree "$SRC" "$T/tuned$i" "$T/tuned$i"
+		[ "$status" -eq 0 ] || { echo "iouput $opts failed"; false; }
+		rsync_oracle "$SRC" "$T/tuned$i" "$T/tuned$i.rsync"
+	done
+}
+
+@test "tuning options out of range are refused with exit 2, naming the option, before anything is made" {
+	local opts
+	for opts in "--batch 0" "--batch 33" "--buffer-size 2K" "--buffer-size 5000" \
+		"--buffer-size 2M" "--queue-depth 8" "--iowq-workers 65" "--batch x"; do
+		read -r -a args <<<"$opts"
+		run "$IOU_BIN/iouput" "${args[@]}" "$T/never" </dev/null
+		[ "$status" -eq 2 ]
+		[[ $output == *"invalid ${args[0]}"* ]] || { echo "$opts: $output"; false; }
+		[ ! -e "$T/never" ]
+	done
+}
+
 # small_files DIR: 300 files from 0 bytes to just past the batch buffer
 # (64 KiB) in three directories, with assorted modes and times.
 small_files() {

@@ -32,8 +32,8 @@ static void distinct_keys_are_accepted_in_memory_and_spilled(void **state)
 {
 	(void)state;
 	distinct_keys_pass(1 << 12, 1000);
-	distinct_keys_pass(16, 1000);  /* 63 spilled runs */
-	distinct_keys_pass(2, 5);      /* the smallest run */
+	distinct_keys_pass(16, 1000);	/* 63 spilled runs */
+	distinct_keys_pass(2, 5);	/* the smallest run */
 	distinct_keys_pass(1 << 12, 0); /* nothing at all */
 }
 

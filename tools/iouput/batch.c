@@ -14,7 +14,7 @@
 
 #define BATCH_BUF_ALIGN 4096
 
-int batch_ring_init(struct batch_ring *b, unsigned max_workers)
+int batch_ring_init(struct batch_ring *b, unsigned max_workers, size_t buf_size)
 {
 	struct iovec iov[BATCH_FILES];
 	int ret;
@@ -23,14 +23,15 @@ int batch_ring_init(struct batch_ring *b, unsigned max_workers)
 	ret = uring_init(&b->ring, 3 * BATCH_FILES, max_workers);
 	if (ret)
 		return ret;
-	b->bufs = aligned_alloc(BATCH_BUF_ALIGN, (size_t)BATCH_FILES * BATCH_FILE_BYTES);
+	b->buf_size = buf_size;
+	b->bufs = aligned_alloc(BATCH_BUF_ALIGN, (size_t)BATCH_FILES * buf_size);
 	if (!b->bufs) {
 		io_uring_queue_exit(&b->ring);
 		return -ENOMEM;
 	}
 	for (unsigned i = 0; i < BATCH_FILES; i++) {
-		iov[i].iov_base = b->bufs + (size_t)i * BATCH_FILE_BYTES;
-		iov[i].iov_len = BATCH_FILE_BYTES;
+		iov[i].iov_base = b->bufs + (size_t)i * buf_size;
+		iov[i].iov_len = buf_size;
 	}
 	/* Registering pins memory (RLIMIT_MEMLOCK); unregistered buffers work too. */
 	b->fixed = io_uring_register_buffers(&b->ring, iov, BATCH_FILES) == 0;
@@ -44,12 +45,13 @@ void batch_ring_free(struct batch_ring *b)
 	b->bufs = NULL;
 }
 
-bool batch_fits(const struct exec_shared *shared, const struct plan_record *p)
+bool batch_fits(const struct batch_ring *b, const struct exec_shared *shared,
+		const struct plan_record *p)
 {
 	const struct walk_record *r = &p->obj;
 
 	/* Fewer blocks than bytes: holes to keep, which only copy_file_data() does. */
-	return p->op == PLAN_COPY && !shared->dry_run && r->size <= BATCH_FILE_BYTES &&
+	return p->op == PLAN_COPY && !shared->dry_run && r->size <= b->buf_size &&
 	       r->blocks * 512 >= r->size && atomic_load(&shared->reflink) == REFLINK_NONE;
 }
 
@@ -173,7 +175,7 @@ static int batch_data(struct batch_ring *b, struct batch_item *it, unsigned n)
 		if (!item_live(&it[i]))
 			continue;
 		if (it[i].p->obj.size) {
-			batch_queue_data(b, &it[i], i, b->bufs + (size_t)i * BATCH_FILE_BYTES);
+			batch_queue_data(b, &it[i], i, b->bufs + (size_t)i * b->buf_size);
 			queued += 2;
 		}
 		batch_queue_stat(b, &it[i], i);
@@ -195,9 +197,8 @@ static int batch_data(struct batch_ring *b, struct batch_item *it, unsigned n)
 		else if ((size_t)got != size)
 			item_fail(&it[i], -ESTALE, EXEC_STEP_CHANGED);
 		else if ((size_t)put < size)
-			it[i].ret =
-			    copy_write_rest(it[i].dst, b->bufs + (size_t)i * BATCH_FILE_BYTES,
-					    (size_t)put, size, 0);
+			it[i].ret = copy_write_rest(it[i].dst, b->bufs + (size_t)i * b->buf_size,
+						    (size_t)put, size, 0);
 		if (it[i].ret)
 			it[i].step = it[i].step[0] ? it[i].step : "copy data";
 		else

@@ -22,7 +22,10 @@
 
 #include "exec.h"
 
-/* Files per batch, and the largest file a batch takes (one buffer each). */
+/*
+ * Files per batch at most, and the default size of the buffer each file of
+ * a batch has (the largest file a batch takes; --buffer-size sets it).
+ */
 #define BATCH_FILES	 32
 #define BATCH_FILE_BYTES (64u * 1024)
 
@@ -41,7 +44,8 @@ struct batch_item {
 
 struct batch_ring {
 	struct io_uring ring;
-	char *bufs;		  /* BATCH_FILES buffers of BATCH_FILE_BYTES */
+	char *bufs; /* BATCH_FILES buffers of buf_size bytes */
+	size_t buf_size;
 	bool fixed;		  /* bufs registered with the ring */
 	bool proc_link;		  /* link through /proc/self/fd: AT_EMPTY_PATH refused */
 	bool broken;		  /* io_uring_enter failed: copy file by file */
@@ -52,7 +56,7 @@ struct batch_ring {
  * Set up a ring with io-wq bounded to max_workers. Returns 0, or a negative
  * errno when io_uring is unavailable (the caller copies file by file).
  */
-int batch_ring_init(struct batch_ring *b, unsigned max_workers);
+int batch_ring_init(struct batch_ring *b, unsigned max_workers, size_t buf_size);
 void batch_ring_free(struct batch_ring *b);
 
 /*
@@ -61,7 +65,8 @@ void batch_ring_free(struct batch_ring *b);
  * file by file first; shared->reflink records what the first copy found),
  * and not in a dry run, which copies nothing.
  */
-bool batch_fits(const struct exec_shared *shared, const struct plan_record *r);
+bool batch_fits(const struct batch_ring *b, const struct exec_shared *shared,
+		const struct plan_record *r);
 
 /*
  * Copy items[0..n) (n <= BATCH_FILES, all "copy" records of one directory)

@@ -13,9 +13,11 @@
 #include "iou/dupcheck.h"
 #include "iou/fdlimit.h"
 #include "iou/pathset.h"
+#include "iou/size.h"
 #include "iou/stream.h"
 #include "iou/tmpfile.h"
 #include "iou/version.h"
+#include "batch.h"
 #include "pool.h"
 #include "progress.h"
 
@@ -41,6 +43,14 @@ static const char usage_text[] =
     "      --no-pin   let the scheduler move the threads (default: pinned, one\n"
     "                 per CPU in turn)\n"
     "      --no-uring plain syscalls only, no io_uring (also IOU_NO_URING=1)\n"
+    "\n"
+    "Tuning (defaults measured with bench/tunables; see README, Performance):\n"
+    "      --batch N        small files per io_uring batch, 1 to 32 (default 32)\n"
+    "      --buffer-size SIZE  buffer per file of a batch, 4K to 1M: the largest\n"
+    "                       file batched, and the chunk of ring copies (default 64K)\n"
+    "      --queue-depth N  plan records queued for the workers (default 4096)\n"
+    "      --iowq-workers N io-wq threads per ring and kind, 0 for the kernel's\n"
+    "                       unbounded default (default 2)\n"
     "  -h, --help     show this help\n"
     "      --version  show the version\n"
     "\n"
@@ -53,6 +63,10 @@ static const char usage_text[] =
 
 struct cli {
 	unsigned jobs;
+	unsigned batch;
+	uint64_t buffer_size;
+	uint64_t queue_depth;
+	unsigned iowq_workers;
 	bool no_pin;
 	bool no_uring;
 	bool dry_run;
@@ -90,6 +104,14 @@ static bool *switch_of(struct cli *cli, int c)
 	}
 }
 
+/* A whole number from min to max, suffixes allowed. Returns 0 or -EINVAL. */
+static int parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (size_parse(s, out) || *out < min || *out > max)
+		return -EINVAL;
+	return 0;
+}
+
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
 	/* --itemize-changes is how rsync spells --itemize. */
@@ -102,12 +124,15 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"itemize-changes", no_argument, NULL, 'i'},
 	    {"stats", no_argument, NULL, 'S'},
 	    {"progress", no_argument, NULL, 'R'},
+	    {"batch", required_argument, NULL, 'B'},
+	    {"buffer-size", required_argument, NULL, 'Z'},
+	    {"queue-depth", required_argument, NULL, 'Q'},
+	    {"iowq-workers", required_argument, NULL, 'W'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
-	char *end;
-	long v;
+	uint64_t v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+j:hni", longopts, NULL)) != -1) {
@@ -117,10 +142,29 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		}
 		switch (c) {
 		case 'j':
-			v = strtol(optarg, &end, 10);
-			if (end == optarg || *end || v < 1 || v > 1024)
+			if (parse_count(optarg, 1, 1024, &v))
 				return usage_error("invalid job count (want 1 to 1024)");
 			cli->jobs = (unsigned)v;
+			break;
+		case 'B':
+			if (parse_count(optarg, 1, BATCH_FILES, &v))
+				return usage_error("invalid --batch (want 1 to 32)");
+			cli->batch = (unsigned)v;
+			break;
+		case 'Z':
+			if (size_parse(optarg, &cli->buffer_size) || cli->buffer_size < 4096 ||
+			    cli->buffer_size > (1u << 20) || cli->buffer_size % 4096)
+				return usage_error(
+				    "invalid --buffer-size (want 4K to 1M, a multiple of 4K)");
+			break;
+		case 'Q':
+			if (parse_count(optarg, 16, 1u << 20, &cli->queue_depth))
+				return usage_error("invalid --queue-depth (want 16 to 1048576)");
+			break;
+		case 'W':
+			if (parse_count(optarg, 0, 64, &v))
+				return usage_error("invalid --iowq-workers (want 0 to 64)");
+			cli->iowq_workers = (unsigned)v;
 			break;
 		case 'h':
 			fputs(usage_text, stdout);
@@ -439,11 +483,12 @@ static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 	unsigned threads = pool_threads_max(fd_limit, cli->jobs);
 	struct pool_config cfg = {
 	    .threads = threads,
-	    .depth = QUEUE_DEPTH,
+	    .depth = cli->queue_depth,
 	    .pin = !cli->no_pin,
 	    .uring = !cli->no_uring,
-	    .iowq_max = IOWQ_MAX,
-	    .batch_max = pool_batch_max(fd_limit, threads),
+	    .iowq_max = cli->iowq_workers,
+	    .batch_max = pool_batch_max(fd_limit, threads, cli->batch),
+	    .buffer_size = cli->buffer_size,
 	};
 	struct exec_worker serial;
 	struct progress progress;
@@ -533,7 +578,12 @@ static int run(const struct cli *cli)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = {0};
+	struct cli cli = {
+	    .batch = BATCH_FILES,
+	    .buffer_size = BATCH_FILE_BYTES,
+	    .queue_depth = QUEUE_DEPTH,
+	    .iowq_workers = IOWQ_MAX,
+	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret;
 

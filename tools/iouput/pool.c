@@ -97,11 +97,12 @@ static bool same_parent(const struct walk_record *a, const struct walk_record *b
 }
 
 /* How many of pr[0..n) from the first on can share one batch. */
-static unsigned batch_run_length(const struct pool *p, const struct plan_record *pr, unsigned n)
+static unsigned batch_run_length(const struct pool *p, const struct batch_ring *ring,
+				 const struct plan_record *pr, unsigned n)
 {
 	unsigned len = 1;
 
-	while (len < n && len < p->cfg.batch_max && batch_fits(p->shared, &pr[len]) &&
+	while (len < n && len < p->cfg.batch_max && batch_fits(ring, p->shared, &pr[len]) &&
 	       same_parent(&pr[0].obj, &pr[len].obj))
 		len++;
 	return len;
@@ -116,11 +117,11 @@ static void pool_run_records(struct pool *p, struct exec_worker *w, struct batch
 
 	for (unsigned i = 0; i < n; i += len) {
 		len = 1;
-		if (!ring || ring->broken || !batch_fits(p->shared, &pr[i])) {
+		if (!ring || ring->broken || !batch_fits(ring, p->shared, &pr[i])) {
 			pool_run_record(w, p, &pr[i]);
 			continue;
 		}
-		len = batch_run_length(p, &pr[i], n - i);
+		len = batch_run_length(p, ring, &pr[i], n - i);
 		for (unsigned k = 0; k < len; k++)
 			items[k].p = &pr[i + k];
 		batch_copy(ring, w, items, len);
@@ -158,13 +159,14 @@ static void *pool_thread(void *arg)
 	pool_pin(p);
 	ready = exec_worker_init(&w, p->shared);
 	/* The ring is made here: it belongs to this thread alone. */
-	have_ring = p->cfg.uring && batch_ring_init(&ring, p->cfg.iowq_max) == 0;
+	have_ring =
+	    p->cfg.uring && batch_ring_init(&ring, p->cfg.iowq_max, p->cfg.buffer_size) == 0;
 	if (have_ring) {
 		/* Big files read and write through the same ring and buffers, in turn. */
 		big = (struct copy_ring){.ring = &ring.ring,
 					 .bufs = ring.bufs,
 					 .nbufs = BATCH_FILES,
-					 .buf_size = BATCH_FILE_BYTES,
+					 .buf_size = ring.buf_size,
 					 .fixed = ring.fixed};
 		w.ring = &big;
 	}
@@ -219,12 +221,12 @@ unsigned pool_threads_max(size_t fd_limit, unsigned wanted)
 	return fit < 1 ? 1 : fit < wanted ? (unsigned)fit : wanted;
 }
 
-unsigned pool_batch_max(size_t fd_limit, unsigned threads)
+unsigned pool_batch_max(size_t fd_limit, unsigned threads, unsigned wanted)
 {
 	size_t reserve = POOL_FDS_SHARED + (size_t)threads * POOL_FDS_THREAD;
 	size_t per_thread = fd_limit > reserve ? (fd_limit - reserve) / threads / 2 : 0;
 
-	return per_thread < 1 ? 1 : per_thread > BATCH_FILES ? BATCH_FILES : (unsigned)per_thread;
+	return per_thread < 1 ? 1 : per_thread > wanted ? wanted : (unsigned)per_thread;
 }
 
 int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared *shared,

@@ -30,7 +30,8 @@ struct pool_config {
 	bool pin;	    /* pin worker i to the i-th CPU the process may use */
 	bool uring;	    /* one io_uring per worker, for batches of small files */
 	unsigned iowq_max;  /* io-wq threads per ring and kind */
-	unsigned batch_max; /* files per batch, 1 to BATCH_FILES: the descriptor budget */
+	unsigned batch_max; /* files per batch, 1 to BATCH_FILES */
+	size_t buffer_size; /* per file of a batch: the largest file batched */
 };
 
 /*
@@ -41,7 +42,7 @@ struct pool_config {
 unsigned pool_threads_max(size_t fd_limit, unsigned wanted);
 /* The descriptors one worker needs at most, beyond the shared ones. */
 size_t pool_fds_needed(unsigned threads);
-unsigned pool_batch_max(size_t fd_limit, unsigned threads);
+unsigned pool_batch_max(size_t fd_limit, unsigned threads, unsigned wanted);
 
 struct pool {
 	pthread_mutex_t lock;
