@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "chunk.h"
 #include "copy.h"
 #include "update.h"
 
@@ -418,6 +419,10 @@ static int exec_planned(struct exec_worker *w, const struct plan_record *p, stru
 		return exec_dirmeta(w, p, &res->step, &res->warn);
 	case PLAN_META:
 		return exec_meta(w, p, res);
+	case PLAN_CHUNK:
+		return chunk_write(w, p, res);
+	case PLAN_SEAL:
+		return chunk_seal(w, p, res);
 	case PLAN_VERIFY:
 	case PLAN_DELETE:
 	case PLAN_OP_COUNT:

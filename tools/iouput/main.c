@@ -148,18 +148,21 @@ struct plan_check {
 
 /*
  * Operations of one kind may name a path once per root: a path is deleted,
- * made as a directory, made or updated as anything else, and given its
- * directory metadata at most once each.
+ * made as a directory, made or updated as anything else (a seal included),
+ * given its directory metadata, and given each byte range at most once each.
  */
-static uint64_t op_kind(enum plan_op op)
+static uint64_t op_kind(const struct plan_record *p)
 {
-	switch (op) {
+	switch (p->op) {
 	case PLAN_DELETE:
 		return 1;
 	case PLAN_MKDIR:
 		return 2;
 	case PLAN_DIRMETA:
 		return 3;
+	case PLAN_CHUNK:
+		/* A file's pieces share its path: each offset is a kind of its own. */
+		return 5 + p->offset;
 	default:
 		return 4;
 	}
@@ -187,7 +190,7 @@ static int check_record(char *rec, size_t len, bool first, const char **why, str
 	ret = plan_parse(rec, len, &pr, why);
 	if (ret)
 		return ret;
-	ret = pathset_add(&c->paths, pr.obj.path, pr.obj.path_len, op_kind(pr.op));
+	ret = pathset_add(&c->paths, pr.obj.path, pr.obj.path_len, op_kind(&pr));
 	if (ret == 0) {
 		*why = "a path planned twice for the same kind of operation";
 		return -EINVAL;
