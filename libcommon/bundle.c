@@ -17,11 +17,10 @@ int bundle_manifest_format(struct buf *b, const struct bundle_manifest *m)
 	size_t old = b->len;
 	int ret;
 
-	ret = buf_printf(b,
-			 "%s %d\nstream %d.%d\nshards %u\nchunk %" PRIu64 "\nentry-cost %" PRIu64
-			 "\n",
-			 BUNDLE_MAGIC, BUNDLE_FORMAT, STREAM_VERSION_MAJOR, STREAM_VERSION_MINOR,
-			 m->shards, m->chunk_size, m->entry_cost);
+	ret = buf_printf(
+	    b, "%s %d\nstream %d.%d\nshards %u\nchunk %" PRIu64 "\nentry-cost %" PRIu64 "\n",
+	    BUNDLE_MAGIC, BUNDLE_FORMAT, STREAM_VERSION_MAJOR, STREAM_VERSION_MINOR, m->shards,
+	    m->chunk_size, m->entry_cost);
 	for (unsigned k = 0; !ret && m->loads && k < m->shards; k++)
 		ret = buf_printf(b, "load %u %" PRIu64 " %" PRIu64 "\n", k, m->loads[k].bytes,
 				 m->loads[k].entries);

@@ -19,14 +19,14 @@
 
 #include "iou/buf.h"
 
-#define BUNDLE_MAGIC	   "iou-bundle"
-#define BUNDLE_FORMAT	   1
-#define BUNDLE_MANIFEST	   "manifest"
-#define BUNDLE_FINISH	   "finish.plan"
-#define BUNDLE_SHARDS_DIR  "shards"
-#define BUNDLE_DONE_DIR	   "done"
-#define BUNDLE_SHARDS_MAX  4096
-#define BUNDLE_NAME_MAX	   32
+#define BUNDLE_MAGIC	    "iou-bundle"
+#define BUNDLE_FORMAT	    1
+#define BUNDLE_MANIFEST	    "manifest"
+#define BUNDLE_FINISH	    "finish.plan"
+#define BUNDLE_SHARDS_DIR   "shards"
+#define BUNDLE_DONE_DIR	    "done"
+#define BUNDLE_SHARDS_MAX   4096
+#define BUNDLE_NAME_MAX	    32
 #define BUNDLE_MANIFEST_MAX (1u << 20)
 
 /* What a shard was given: its share of the balance. */

@@ -317,8 +317,8 @@ static int make_temp(struct bundle_writer *w, const char *out, char *tmp, size_t
 	if (!mkdtemp(tmp))
 		return -errno;
 	w->dirfd = open(tmp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->dirfd < 0 || fchmod(w->dirfd, 0755) ||
-	    mkdirat(w->dirfd, BUNDLE_SHARDS_DIR, 0755) || mkdirat(w->dirfd, BUNDLE_DONE_DIR, 0755))
+	if (w->dirfd < 0 || fchmod(w->dirfd, 0755) || mkdirat(w->dirfd, BUNDLE_SHARDS_DIR, 0755) ||
+	    mkdirat(w->dirfd, BUNDLE_DONE_DIR, 0755))
 		return -errno;
 	return 0;
 }
@@ -326,8 +326,12 @@ static int make_temp(struct bundle_writer *w, const char *out, char *tmp, size_t
 static int writer_init(struct bundle_writer *w, const struct shard_options *o,
 		       struct shard_failure *f)
 {
-	*w = (struct bundle_writer){.o = o, .dirfd = -1, .units = BALANCE_INIT(o->entry_cost),
-				    .groups = INOMAP_INIT, .rec = BUF_INIT, .f = f};
+	*w = (struct bundle_writer){.o = o,
+				    .dirfd = -1,
+				    .units = BALANCE_INIT(o->entry_cost),
+				    .groups = INOMAP_INIT,
+				    .rec = BUF_INIT,
+				    .f = f};
 	w->outs = calloc(o->shards + 1, sizeof(*w->outs));
 	if (!w->outs)
 		return -ENOMEM;

@@ -30,7 +30,8 @@ struct shard_failure {
 	char path[PATH_MAX]; /* what a system error happened on */
 };
 
-/* Whether out may receive a bundle: 0 when absent or an empty directory, else -ENOTEMPTY, -ENOTDIR or another negative errno. */
+/* Whether out may receive a bundle: 0 when absent or an empty directory, else -ENOTEMPTY, -ENOTDIR
+ * or another negative errno. */
 int shard_check_out(const char *out);
 
 /*

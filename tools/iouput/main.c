@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "iou/pathset.h"
 #include "iou/stream.h"
 #include "iou/tmpfile.h"
@@ -24,6 +25,7 @@
 
 static const char usage_text[] =
     "usage: iouput [OPTION]... DST [PLAN]\n"
+    "  or:  iouput [OPTION]... --plan DIR (--shard K | --shard-from-env | --finish) DST\n"
     "Carry out the plan that iouplan wrote (standard input, or PLAN) so that DST\n"
     "holds a copy of the plan's source root. Run it in the directory iouwalk ran in:\n"
     "the source root is taken as the walk named it.\n"
@@ -42,6 +44,14 @@ static const char usage_text[] =
     "  -h, --help     show this help\n"
     "      --version  show the version\n"
     "\n"
+    "Plan bundles of iouplan --shards (many machines, one shared DST):\n"
+    "      --plan DIR        the bundle to run a part of\n"
+    "      --shard K         run shard K; on success leave DIR/done/K (a shard done\n"
+    "                        already is skipped)\n"
+    "      --shard-from-env  K from the first of " BUNDLE_RANK_VARS "\n"
+    "                        that is set\n"
+    "      --finish          run the finish plan, once every shard is done\n"
+    "\n"
     "Operations, in plan order: delete (deepest first), mkdir, copy, verify (copy\n"
     "when the data differ, else only the attributes), symlink, mknod, meta (the\n"
     "attributes of an existing object), link, dirmeta. See iouput(1).\n"
@@ -59,6 +69,10 @@ struct cli {
 	bool progress;
 	const char *dst;
 	const char *plan;
+	const char *bundle; /* --plan DIR */
+	long shard;	    /* --shard K, or -1 */
+	bool shard_from_env;
+	bool finish;
 };
 
 static int usage_error(const char *what)
@@ -83,9 +97,29 @@ static bool *switch_of(struct cli *cli, int c)
 		return &cli->stats;
 	case 'R':
 		return &cli->progress;
+	case 'E':
+		return &cli->shard_from_env;
+	case 'F':
+		return &cli->finish;
 	default:
 		return NULL;
 	}
+}
+
+/* The options of a bundle go together; the shard from the environment is read here. */
+static int check_bundle_cli(struct cli *cli)
+{
+	int parts = (cli->shard >= 0) + cli->shard_from_env + cli->finish;
+
+	if (!cli->bundle)
+		return parts ? usage_error("--shard, --shard-from-env and --finish need --plan DIR")
+			     : 0;
+	if (parts != 1)
+		return usage_error("--plan DIR needs exactly one of --shard K, --shard-from-env "
+				   "or --finish");
+	if (cli->plan)
+		return usage_error("with --plan DIR give only DST: the plan is in the bundle");
+	return cli->shard_from_env ? bundle_shard_from_env(&cli->shard) : 0;
 }
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
@@ -100,6 +134,10 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"itemize-changes", no_argument, NULL, 'i'},
 	    {"stats", no_argument, NULL, 'S'},
 	    {"progress", no_argument, NULL, 'R'},
+	    {"plan", required_argument, NULL, 'B'},
+	    {"shard", required_argument, NULL, 'K'},
+	    {"shard-from-env", no_argument, NULL, 'E'},
+	    {"finish", no_argument, NULL, 'F'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -120,6 +158,15 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 				return usage_error("invalid job count (want 1 to 1024)");
 			cli->jobs = (unsigned)v;
 			break;
+		case 'B':
+			cli->bundle = optarg;
+			break;
+		case 'K':
+			v = strtol(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || v >= BUNDLE_SHARDS_MAX)
+				return usage_error("invalid shard number (want 0 to 4095)");
+			cli->shard = v;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(0);
@@ -136,7 +183,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		return usage_error("too many arguments");
 	cli->dst = argv[optind];
 	cli->plan = argc - optind == 2 ? argv[optind + 1] : NULL;
-	return 0;
+	return check_bundle_cli(cli);
 }
 
 /* Check one record of the plan and count it; *why says what is wrong. */
@@ -450,7 +497,7 @@ static int flush_stdout(void)
 	return err ? EXIT_FAILED : 0;
 }
 
-static int run(const struct cli *cli)
+static int run(const struct cli *cli, struct plan_totals *totals_out)
 {
 	struct exec_shared sh = {
 	    .src_root_fd = -1,
@@ -484,12 +531,33 @@ static int run(const struct cli *cli)
 		close(sh.dst_root_fd);
 	if (sh.src_root_fd >= 0)
 		close(sh.src_root_fd);
+	*totals_out = totals;
+	return status;
+}
+
+/* A shard or the finish of a bundle: its plan, then the done marker of a shard. */
+static int run_bundle(const struct cli *cli)
+{
+	struct put_bundle b = {.dirfd = -1};
+	struct plan_totals totals = {0};
+	struct cli part = *cli;
+	bool skip;
+	int status = bundle_open(&b, cli->bundle, cli->finish ? -1 : cli->shard, &skip);
+
+	part.plan = b.plan;
+	if (!status && !skip)
+		status = run(&part, &totals);
+	/* A failed or dry run leaves no marker: the shard is still to do. */
+	if (!status && !skip && !cli->finish && !cli->dry_run)
+		status = bundle_mark_done(&b, cli->shard, totals.entries, totals.bytes);
+	bundle_close(&b);
 	return status;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli cli = {0};
+	struct cli cli = {.shard = -1};
+	struct plan_totals totals;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret;
 
@@ -499,5 +567,5 @@ int main(int argc, char **argv)
 	ret = parse_cli(argc, argv, &cli);
 	if (ret)
 		return ret;
-	return run(&cli);
+	return cli.bundle ? run_bundle(&cli) : run(&cli, &totals);
 }
