@@ -141,10 +141,9 @@ static int format_marker(struct buf *b, long k, uint64_t entries, uint64_t bytes
 	gethostname(host, sizeof(host) - 1);
 	if (gmtime_r(&now, &tm))
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return buf_printf(b,
-			  "shard %ld\nhost %s\npid %d\nfinished %s\nentries %" PRIu64
-			  "\nbytes %" PRIu64 "\n",
-			  k, host, (int)getpid(), when, entries, bytes);
+	return buf_printf(
+	    b, "shard %ld\nhost %s\npid %d\nfinished %s\nentries %" PRIu64 "\nbytes %" PRIu64 "\n",
+	    k, host, (int)getpid(), when, entries, bytes);
 }
 
 int bundle_mark_done(struct put_bundle *b, long k, uint64_t entries, uint64_t bytes)
