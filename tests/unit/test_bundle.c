@@ -60,9 +60,8 @@ static void unknown_manifest_keys_are_skipped(void **state)
 	const char *why;
 
 	(void)state;
-	assert_int_equal(bundle_manifest_parse("iou-bundle 1\nnew-key x y\nshards 3\nchunk 9\n",
-					       &m, &why),
-			 0);
+	assert_int_equal(
+	    bundle_manifest_parse("iou-bundle 1\nnew-key x y\nshards 3\nchunk 9\n", &m, &why), 0);
 	assert_true(m.shards == 3 && m.chunk_size == 9);
 }
 

@@ -94,7 +94,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(the_largest_units_go_first_each_to_the_least_loaded_shard),
 	    cmocka_unit_test(each_entry_weighs_the_entry_cost),
-	    cmocka_unit_test(equal_units_fill_shards_in_order_and_more_shards_than_units_stay_empty),
+	    cmocka_unit_test(
+		equal_units_fill_shards_in_order_and_more_shards_than_units_stay_empty),
 	    cmocka_unit_test(many_units_end_within_one_unit_of_each_other),
 	};
 
