@@ -358,6 +358,25 @@ run_all_shards() {
 	rsync_oracle "$SRC" "$DST" "$T/rsync2"
 }
 
+@test "a staging file left by an unfinished copy is overwritten whole, holes of a sparse file included" {
+	make_tree
+	plan_bundle 2
+	run_all_shards 2
+	# As if an older copy had stopped before its finish: every staging file full of other bytes.
+	staging=$(find "$DST" -name '.iou-chunk-*')
+	[ "$(echo "$staging" | wc -l)" = 3 ]
+	for f in $staging; do
+		size=$(stat -c %s "$f")
+		head -c "$size" /dev/zero | tr '\0' '\377' >"$f"
+	done
+	rm "$B"/done/*
+	run_all_shards 2
+	put --plan bundle --finish dst
+	[ "$status" -eq 0 ] || { cat "$T/put.err" >&2; false; }
+	rsync_oracle "$SRC" "$DST" "$T/rsync"
+	cmp "$SRC/sparse" "$DST/sparse"
+}
+
 # --- many machines ----------------------------------------------------------------
 
 # An ssh stand-in for GNU parallel: "fakessh HOST -- COMMAND..." runs COMMAND

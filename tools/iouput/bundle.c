@@ -148,13 +148,14 @@ static int format_marker(struct buf *b, long k, uint64_t entries, uint64_t bytes
 
 int bundle_mark_done(struct put_bundle *b, long k, uint64_t entries, uint64_t bytes)
 {
-	char tmp[BUNDLE_NAME_MAX + 32], done[BUNDLE_NAME_MAX];
+	char tmp[BUNDLE_NAME_MAX + 300], done[BUNDLE_NAME_MAX], host[256] = "";
 	struct buf text = BUF_INIT;
 	int fd, ret;
 
 	bundle_done_name((unsigned)k, done);
 	/* A name of this process's own, so that two runs of one shard never share it. */
-	snprintf(tmp, sizeof(tmp), "%s/.%ld.%d.tmp", BUNDLE_DONE_DIR, k, (int)getpid());
+	gethostname(host, sizeof(host) - 1);
+	snprintf(tmp, sizeof(tmp), "%s/.%ld.%s.%d.tmp", BUNDLE_DONE_DIR, k, host, (int)getpid());
 	ret = format_marker(&text, k, entries, bytes);
 	fd = ret ? -1 : openat(b->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (!ret && fd < 0)

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,6 +58,18 @@ int chunk_write(struct exec_worker *w, const struct plan_record *p, struct exec_
 	/* No O_TRUNC: other pieces may be in it already, from other machines. */
 	int ret = staged_open(w, p, O_CREAT, &s, res);
 
+	/*
+	 * Holes are skipped, not written: a staging file left by an older,
+	 * unfinished copy must not keep its bytes there. Where punching is not
+	 * supported the file is new or the data fills the range anyway.
+	 */
+	if (!ret &&
+	    fallocate(s.dst, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)p->offset,
+		      (off_t)p->length) &&
+	    errno != EOPNOTSUPP && errno != ENOSYS) {
+		res->step = "clear range";
+		ret = -errno;
+	}
 	if (!ret) {
 		res->step = "copy data";
 		ret = copy_file_part(s.src, s.dst, p->offset, p->length,
