@@ -2,7 +2,11 @@
 #include "iou/plan.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "iou/hash.h"
 
 /* Each operation's word, the object types it can reproduce, and what to say otherwise. */
 static const struct {
@@ -20,7 +24,15 @@ static const struct {
     [PLAN_VERIFY] = {"verify", "f", "verify needs TYPE f"},
     [PLAN_META] = {"meta", "flpscb", "meta cannot take a directory (TYPE d): use dirmeta"},
     [PLAN_DELETE] = {"delete", "fdlpscb", ""},
+    [PLAN_CHUNK] = {"chunk", "f", "chunk needs TYPE f"},
+    [PLAN_SEAL] = {"seal", "f", "seal needs TYPE f"},
 };
+
+void plan_staging_name(const char *path, size_t len, char out[PLAN_STAGING_NAME_MAX])
+{
+	snprintf(out, PLAN_STAGING_NAME_MAX, ".iou-chunk-%016" PRIx64,
+		 hash_fnv1a(HASH_FNV1A_BASIS, path, len));
+}
 
 bool plan_change_is_valid(const char *s)
 {
@@ -46,6 +58,8 @@ int plan_format(struct buf *b, const struct plan_record *p)
 	if (!name)
 		return -EINVAL;
 	ret = buf_printf(b, "%s %s ", name, p->change[0] ? p->change : PLAN_CHANGE_NEW);
+	if (!ret && p->op == PLAN_CHUNK)
+		ret = buf_printf(b, "%" PRIu64 " %" PRIu64 " ", p->offset, p->length);
 	if (!ret)
 		ret = record_format_walk(b, &p->obj);
 	if (ret)
@@ -105,6 +119,50 @@ static const char *change_problem(enum plan_op op, const char *change)
 	return NULL;
 }
 
+/*
+ * A decimal of up to 20 digits, without leading zeros, followed by a space;
+ * advances *skip past both. Returns 0 or -EINVAL.
+ */
+static int parse_u64_field(const char *rec, size_t len, size_t *skip, uint64_t *out)
+{
+	size_t i = *skip, digits = 0;
+	uint64_t v = 0;
+	unsigned d;
+
+	for (; i < len && rec[i] >= '0' && rec[i] <= '9'; i++, digits++) {
+		d = (unsigned)(rec[i] - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -EINVAL;
+		v = v * 10 + d;
+	}
+	if (!digits || i == len || rec[i] != ' ' || (digits > 1 && rec[*skip] == '0'))
+		return -EINVAL;
+	*out = v;
+	*skip = i + 1;
+	return 0;
+}
+
+/* OFFSET and LENGTH of a chunk, before its walk record; NULL if they are fine. */
+static const char *parse_range(const char *rec, size_t len, size_t *skip, struct plan_record *p)
+{
+	p->offset = p->length = 0;
+	if (p->op != PLAN_CHUNK)
+		return NULL;
+	if (parse_u64_field(rec, len, skip, &p->offset))
+		return "bad chunk OFFSET field (a decimal number)";
+	if (parse_u64_field(rec, len, skip, &p->length) || p->length == 0)
+		return "bad chunk LENGTH field (a decimal number above 0)";
+	return NULL;
+}
+
+/* Whether a chunk's range lies within its file; NULL if it does. */
+static const char *range_problem(const struct plan_record *p)
+{
+	if (p->op == PLAN_CHUNK && (p->offset > p->obj.size || p->length > p->obj.size - p->offset))
+		return "chunk OFFSET and LENGTH reach past the file's SIZE";
+	return NULL;
+}
+
 int plan_parse(char *rec, size_t len, struct plan_record *p, const char **why)
 {
 	char *sp = memchr(rec, ' ', len);
@@ -114,7 +172,7 @@ int plan_parse(char *rec, size_t len, struct plan_record *p, const char **why)
 	p->op = sp ? plan_op_of_word(rec, (size_t)(sp - rec)) : PLAN_OP_COUNT;
 	if (p->op == PLAN_OP_COUNT) {
 		*why = "unknown operation (expected mkdir, copy, verify, symlink, mknod, link, "
-		       "meta, dirmeta or delete)";
+		       "meta, dirmeta, delete, chunk or seal)";
 		return -EINVAL;
 	}
 	skip = (size_t)(sp - rec) + 1;
@@ -128,9 +186,14 @@ int plan_parse(char *rec, size_t len, struct plan_record *p, const char **why)
 	memcpy(p->change, rec + skip, PLAN_CHANGE_LEN);
 	p->change[PLAN_CHANGE_LEN] = '\0';
 	skip += PLAN_CHANGE_LEN + 1;
+	*why = parse_range(rec, len, &skip, p);
+	if (*why)
+		return -EINVAL;
 	ret = record_parse(rec + skip, len - skip, &p->obj, RECORD_PARSE_ANY_TARGET, why);
 	if (ret)
 		return ret;
 	*why = plan_problem(p->op, &p->obj);
+	if (!*why)
+		*why = range_problem(p);
 	return *why ? -EINVAL : 0;
 }

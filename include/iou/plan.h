@@ -20,6 +20,11 @@
  * same relative path in the destination. For "link", TARGET is not a symlink
  * target but the percent-encoded path of the hard-link group's first member,
  * which an earlier "copy" created.
+ *
+ * Since stream version 2.1, for plans split over many machines (a bundle,
+ * see bundle.h): "chunk" carries OFFSET and LENGTH between CHANGE and the
+ * walk record and writes that byte range of a file into its staging name;
+ * "seal" gives the staging file its size and metadata and its final name.
  */
 
 #include <stdbool.h>
@@ -38,6 +43,8 @@ enum plan_op {
 	PLAN_VERIFY,  /* "verify": compare data with the existing file, copy if it differs */
 	PLAN_META,    /* "meta": an existing non-directory's mode, owner, xattrs, times */
 	PLAN_DELETE,  /* "delete": remove a destination object (directories when empty) */
+	PLAN_CHUNK,   /* "chunk": one byte range of a file into its staging name (2.1) */
+	PLAN_SEAL,    /* "seal": size, metadata and final name of a staged file (2.1) */
 	PLAN_OP_COUNT
 };
 
@@ -49,8 +56,18 @@ enum plan_op {
 struct plan_record {
 	enum plan_op op;
 	char change[PLAN_CHANGE_LEN + 1]; /* "" formats as PLAN_CHANGE_NEW */
+	uint64_t offset, length;	  /* the byte range of a "chunk"; 0 otherwise */
 	struct walk_record obj;
 };
+
+/*
+ * The name, in the destination directory of a file, that the chunks of the
+ * file's PATH gather under until its seal: ".iou-chunk-" and 16 hexadecimal
+ * digits of the FNV-1a hash of PATH, so that every machine derives the same
+ * name alone, and a name never longer than NAME_MAX.
+ */
+#define PLAN_STAGING_NAME_MAX 32
+void plan_staging_name(const char *path, size_t len, char out[PLAN_STAGING_NAME_MAX]);
 
 /* Whether s (PLAN_CHANGE_LEN bytes) is a valid CHANGE field. */
 bool plan_change_is_valid(const char *s);

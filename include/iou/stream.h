@@ -15,7 +15,7 @@
 
 #define STREAM_MAGIC	     "iou-stream"
 #define STREAM_VERSION_MAJOR 2
-#define STREAM_VERSION_MINOR 0
+#define STREAM_VERSION_MINOR 1
 /* Paths may exceed PATH_MAX, so records are long-ish, but never unbounded. */
 #define STREAM_RECORD_MAX (16u << 20)
 

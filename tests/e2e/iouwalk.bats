@@ -31,16 +31,16 @@ teardown() {
 
 # --- the stream ------------------------------------------------------------
 
-@test "the stream opens with the header 'iou-stream 2.0 walk ROOT', ROOT as given, then '.' for the root" {
+@test "the stream opens with the header 'iou-stream 2.1 walk ROOT', ROOT as given, then '.' for the root" {
 	walk_to "$T/out" "$TREE/files"
 	[ "$status" -eq 0 ]
-	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 2.0 walk $TREE/files" ]
+	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 2.1 walk $TREE/files" ]
 	[ "$(paths_of "$T/out" | head -z -n 1 | tr -d '\0')" = "." ]
 	[ "$(grep -zc '^iou-stream ' "$T/out")" -eq 1 ]
 
 	cd "$TREE"
 	walk_to "$T/rel" files
-	[ "$(head -z -n 1 "$T/rel" | tr -d '\0')" = "iou-stream 2.0 walk files" ]
+	[ "$(head -z -n 1 "$T/rel" | tr -d '\0')" = "iou-stream 2.1 walk files" ]
 }
 
 @test "a root named with spaces and a newline appears raw in its header" {
@@ -49,7 +49,7 @@ teardown() {
 	: >"$root/x"
 	walk_to "$T/out" "$root"
 	[ "$status" -eq 0 ]
-	perl -0e 'my $h = <STDIN>; exit($h eq "iou-stream 2.0 walk $ARGV[0]\0" ? 0 : 1)' \
+	perl -0e 'my $h = <STDIN>; exit($h eq "iou-stream 2.1 walk $ARGV[0]\0" ? 0 : 1)' \
 		"$root" <"$T/out"
 	[ "$(paths_of "$T/out" | tr '\0' '/')" = "./x/" ]
 }
@@ -62,9 +62,9 @@ teardown() {
 	perl -0e 'my $i = 0; my $fh; while (<STDIN>) {
 		if (/\Aiou-stream /) { $i++; open $fh, ">", "$ARGV[0].$i" or die }
 		print $fh $_ }' "$T/seg" <"$T/out"
-	[ "$(head -z -n 1 "$T/seg.1" | tr -d '\0')" = "iou-stream 2.0 walk $TREE/files" ]
-	[ "$(head -z -n 1 "$T/seg.2" | tr -d '\0')" = "iou-stream 2.0 walk links" ]
-	[ "$(head -z -n 1 "$T/seg.3" | tr -d '\0')" = "iou-stream 2.0 walk names" ]
+	[ "$(head -z -n 1 "$T/seg.1" | tr -d '\0')" = "iou-stream 2.1 walk $TREE/files" ]
+	[ "$(head -z -n 1 "$T/seg.2" | tr -d '\0')" = "iou-stream 2.1 walk links" ]
+	[ "$(head -z -n 1 "$T/seg.3" | tr -d '\0')" = "iou-stream 2.1 walk names" ]
 	[ ! -e "$T/seg.4" ]
 	i=1
 	for d in files links names; do
@@ -288,7 +288,7 @@ teardown() {
 	walk_to "$T/out" -d "$TREE" "$TREE/files"
 	[ "$status" -eq 0 ]
 	[ "$(count0 "$T/out")" -eq 4 ]
-	[ "$(grep -zc '^iou-stream 2.0 walk ' "$T/out")" -eq 2 ]
+	[ "$(grep -zc '^iou-stream 2.1 walk ' "$T/out")" -eq 2 ]
 	[ "$(paths_of "$T/out" | tr '\0' ' ')" = ". . " ]
 	records_only "$T/out" "$T/recs"
 	[ "$(grep -zc '^d ' "$T/recs")" -eq 2 ]
@@ -317,7 +317,7 @@ teardown() {
 	find . -path ./deep -prune -o \( -type l -o -name '*e*' \) -print0 >"$T/list" 2>/dev/null || true
 	walk_to_from "$T/list" "$T/out" --from0 -d
 	[ "$status" -eq 0 ]
-	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 2.0 walk ." ]
+	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 2.1 walk ." ]
 	[ "$(grep -zc '^iou-stream ' "$T/out")" -eq 1 ]
 	canon_walk "$T/out" "$T/walk"
 	canon_find "$TREE" "$T/find" . -path ./deep -prune -o \( -type l -o -name '*e*' \)
@@ -350,7 +350,7 @@ teardown() {
 	find "$TREE/links" "$TREE/files/size1" -print0 >"$T/list"
 	walk_to_from "$T/list" "$T/out" --from0 -d "$TREE"
 	[ "$status" -eq 0 ]
-	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 2.0 walk $TREE" ]
+	[ "$(head -z -n 1 "$T/out" | tr -d '\0')" = "iou-stream 2.1 walk $TREE" ]
 	canon_walk "$T/out" "$T/walk"
 	canon_find "$TREE" "$T/find" ./links ./files/size1
 	same_sorted "$T/walk" "$T/find"
@@ -399,7 +399,7 @@ teardown() {
 	cat "$T/out.err"
 	[ "$status" -eq 1 ]
 	grep -q "^iouwalk: " "$T/out.err"
-	[ "$(head -z -n 1 "$T/out" | tr -d "\0")" = "iou-stream 2.0 walk ." ]
+	[ "$(head -z -n 1 "$T/out" | tr -d "\0")" = "iou-stream 2.1 walk ." ]
 	paths_of "$T/out" | grep -zqx files/size0
 }
 
@@ -510,7 +510,7 @@ teardown() {
 		end=$(date +%s)
 		echo "iouwalk $opts /usr | head: $((end - start)) s"
 		[ "$((end - start))" -lt 25 ]
-		[ "$(head -c 20 "$T/head")" = "iou-stream 2.0 walk " ]
+		[ "$(head -c 20 "$T/head")" = "iou-stream 2.1 walk " ]
 	done
 }
 

@@ -143,7 +143,7 @@ static void directories_are_made_first_in_input_order(void **state)
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan src",
+	    "iou-stream 2.1 plan src",
 	    "mkdir .",
 	    "mkdir b",
 	    "mkdir a",
@@ -175,7 +175,7 @@ static void files_symlinks_and_special_files_follow_in_input_order(void **state)
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan src",
+	    "iou-stream 2.1 plan src",
 	    "mkdir .",
 	    "mknod fifo",
 	    "symlink link",
@@ -204,7 +204,7 @@ static void a_hard_link_group_is_one_copy_then_links_to_its_first_member(void **
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan src",
+	    "iou-stream 2.1 plan src",
 	    "mkdir .",
 	    "mkdir d",
 	    "copy d/first",
@@ -235,7 +235,7 @@ static void groups_come_from_dev_and_ino_not_from_the_walkers_flags(void **state
 	struct buf in = BUF_INIT;
 	struct walk_record r = {.type = 'f', .dev_minor = 1, .ino = 7, .nlink = 2};
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan src",
+	    "iou-stream 2.1 plan src",
 	    "copy a",
 	    "copy other-device",
 	    "link b -> a",
@@ -269,7 +269,7 @@ static void a_group_member_alone_in_the_stream_is_just_copied(void **state)
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan src",
+	    "iou-stream 2.1 plan src",
 	    "copy lonely",
 	    NULL,
 	};
@@ -285,7 +285,7 @@ static void hard_linked_symlinks_and_devices_are_linked_too(void **state)
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan src", "symlink s1",	"mknod c1",
+	    "iou-stream 2.1 plan src", "symlink s1",	"mknod c1",
 	    "link s2 -> s1",	       "link c2 -> c1", NULL,
 	};
 
@@ -303,7 +303,7 @@ static void directories_are_never_grouped_by_their_link_count(void **state)
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan src", "mkdir a", "mkdir b", "dirmeta b", "dirmeta a", NULL,
+	    "iou-stream 2.1 plan src", "mkdir a", "mkdir b", "dirmeta b", "dirmeta a", NULL,
 	};
 
 	(void)state;
@@ -319,7 +319,7 @@ static void records_whose_parent_is_not_in_the_stream_are_planned(void **state)
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan .", "mkdir x/y", "copy a/b/c", "dirmeta x/y", NULL,
+	    "iou-stream 2.1 plan .", "mkdir x/y", "copy a/b/c", "dirmeta x/y", NULL,
 	};
 
 	(void)state;
@@ -334,12 +334,12 @@ static void each_root_gets_its_own_header_and_its_own_groups(void **state)
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan one",
+	    "iou-stream 2.1 plan one",
 	    "mkdir .",
 	    "copy f",
 	    "link g -> f",
 	    "dirmeta .",
-	    "iou-stream 2.0 plan two",
+	    "iou-stream 2.1 plan two",
 	    "mkdir .",
 	    "copy f",
 	    "copy h",
@@ -365,8 +365,8 @@ static void an_empty_root_is_a_header_alone(void **state)
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan gone",
-	    "iou-stream 2.0 plan here",
+	    "iou-stream 2.1 plan gone",
+	    "iou-stream 2.1 plan here",
 	    "copy .",
 	    NULL,
 	};
@@ -383,7 +383,7 @@ static void records_of_kinds_added_by_a_newer_minor_version_are_skipped(void **s
 {
 	struct buf in = BUF_INIT;
 	static const char *const want[] = {
-	    "iou-stream 2.0 plan src",
+	    "iou-stream 2.1 plan src",
 	    "copy f",
 	    NULL,
 	};
@@ -418,7 +418,7 @@ static void a_path_seen_twice_in_a_root_is_refused_before_its_plan_is_written(vo
 {
 	struct buf in = BUF_INIT;
 	static const char *const first_root_only[] = {
-	    "iou-stream 2.0 plan ok",
+	    "iou-stream 2.1 plan ok",
 	    "copy a",
 	    NULL,
 	};
@@ -499,7 +499,7 @@ static void a_bad_header_after_a_good_root_keeps_that_roots_plan(void **state)
 {
 	struct buf in = BUF_INIT;
 	static const char *const first_root_only[] = {
-	    "iou-stream 2.0 plan ok",
+	    "iou-stream 2.1 plan ok",
 	    "copy a",
 	    NULL,
 	};
@@ -545,7 +545,7 @@ static void a_large_plan_spills_to_a_temporary_file_and_keeps_its_order(void **s
 		len = strlen(out.data + off);
 		describe(&line, out.data + off, len);
 		if (i == 0)
-			snprintf(want, sizeof(want), "iou-stream 2.0 plan big");
+			snprintf(want, sizeof(want), "iou-stream 2.1 plan big");
 		else if (i <= n / 2)
 			snprintf(want, sizeof(want), "copy file-%zu", 2 * (i - 1));
 		else

@@ -81,13 +81,21 @@ static void every_operation_round_trips_with_its_object(void **state)
 		char type;
 		const char *change;
 	} cases[] = {
-	    {PLAN_MKDIR, 'd', ""},	     {PLAN_COPY, 'f', ""},
-	    {PLAN_SYMLINK, 'l', ""},	     {PLAN_MKNOD, 'p', ""},
-	    {PLAN_MKNOD, 's', ""},	     {PLAN_MKNOD, 'c', ""},
-	    {PLAN_MKNOD, 'b', ""},	     {PLAN_DIRMETA, 'd', ""},
-	    {PLAN_COPY, 'f', ".st......"},   {PLAN_VERIFY, 'f', "c..p....."},
-	    {PLAN_META, 'l', "..t......"},   {PLAN_META, 'b', "....og..."},
-	    {PLAN_DELETE, 'd', "........."}, {PLAN_DIRMETA, 'd', ".......ax"},
+	    {PLAN_MKDIR, 'd', ""},
+	    {PLAN_COPY, 'f', ""},
+	    {PLAN_SYMLINK, 'l', ""},
+	    {PLAN_MKNOD, 'p', ""},
+	    {PLAN_MKNOD, 's', ""},
+	    {PLAN_MKNOD, 'c', ""},
+	    {PLAN_MKNOD, 'b', ""},
+	    {PLAN_DIRMETA, 'd', ""},
+	    {PLAN_COPY, 'f', ".st......"},
+	    {PLAN_VERIFY, 'f', "c..p....."},
+	    {PLAN_META, 'l', "..t......"},
+	    {PLAN_META, 'b', "....og..."},
+	    {PLAN_DELETE, 'd', "........."},
+	    {PLAN_DIRMETA, 'd', ".......ax"},
+	    {PLAN_SEAL, 'f', ""},
 	};
 
 	(void)state;
@@ -267,6 +275,59 @@ static void a_bad_walk_field_is_named_as_in_walk_records(void **state)
 	assert_rejected("copy ", "CHANGE");
 }
 
+static void a_chunk_carries_its_byte_range_before_the_object(void **state)
+{
+	struct plan_record p = {.op = PLAN_CHUNK, .obj = sample_object('f', "big file")};
+	struct plan_record back;
+	struct buf b = BUF_INIT;
+	const char *why;
+
+	(void)state;
+	p.obj.size = UINT64_MAX;
+	p.offset = UINT64_MAX - 1;
+	p.length = 1;
+	assert_int_equal(plan_format(&b, &p), 0);
+	assert_true(strncmp(b.data, "chunk +++++++++ 18446744073709551614 1 f h-- ", 45) == 0);
+	assert_int_equal(plan_parse(b.data, b.len - 1, &back, &why), 0);
+	assert_true(back.offset == p.offset && back.length == p.length);
+	assert_string_equal(back.obj.path, "big file");
+	buf_free(&b);
+}
+
+#define RANGE_OF_100 " f --- 1:2 3 1 0644 0 0 100 0 0:0 0.000000000 0.000000000 0.000000000 - - p"
+
+static void a_chunk_range_is_within_its_file_and_not_empty(void **state)
+{
+	const char *why;
+
+	(void)state;
+	assert_int_equal(parse_text("chunk +++++++++ 0 100" RANGE_OF_100, &why), 0);
+	assert_int_equal(parse_text("chunk +++++++++ 99 1" RANGE_OF_100, &why), 0);
+	assert_rejected("chunk +++++++++ 100 1" RANGE_OF_100, "reach past the file's SIZE");
+	assert_rejected("chunk +++++++++ 1 100" RANGE_OF_100, "reach past the file's SIZE");
+	assert_rejected("chunk +++++++++ 0 0" RANGE_OF_100, "bad chunk LENGTH");
+	assert_rejected("chunk +++++++++ 01 5" RANGE_OF_100, "bad chunk OFFSET");
+	assert_rejected("chunk +++++++++ 18446744073709551616 5" RANGE_OF_100, "bad chunk OFFSET");
+	assert_rejected("chunk +++++++++ 5" RANGE_OF_100, "bad chunk LENGTH");
+	assert_rejected("chunk +++++++++" RANGE_OF_100, "bad chunk OFFSET");
+	assert_rejected("chunk +++++++++ 0 1 " OBJ("d", "- p"), "chunk needs TYPE f");
+	assert_rejected("seal +++++++++ " OBJ("l", "t p"), "seal needs TYPE f");
+}
+
+static void every_machine_derives_the_same_short_staging_name(void **state)
+{
+	char a[PLAN_STAGING_NAME_MAX], b[PLAN_STAGING_NAME_MAX], c[PLAN_STAGING_NAME_MAX];
+
+	(void)state;
+	plan_staging_name("dir/big", 7, a);
+	plan_staging_name("dir/big", 7, b);
+	plan_staging_name("dir/bih", 7, c);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_int_equal(strncmp(a, ".iou-chunk-", 11), 0);
+	assert_int_equal(strlen(a), 11 + 16);
+}
+
 static void operations_have_their_stream_words(void **state)
 {
 	(void)state;
@@ -276,6 +337,8 @@ static void operations_have_their_stream_words(void **state)
 	assert_string_equal(plan_op_name(PLAN_MKNOD), "mknod");
 	assert_string_equal(plan_op_name(PLAN_LINK), "link");
 	assert_string_equal(plan_op_name(PLAN_DIRMETA), "dirmeta");
+	assert_string_equal(plan_op_name(PLAN_CHUNK), "chunk");
+	assert_string_equal(plan_op_name(PLAN_SEAL), "seal");
 	assert_null(plan_op_name(PLAN_OP_COUNT));
 }
 
@@ -292,6 +355,9 @@ int main(void)
 	    cmocka_unit_test(a_link_needs_a_clean_target_other_than_itself),
 	    cmocka_unit_test(only_symlinks_and_links_carry_a_target),
 	    cmocka_unit_test(a_bad_walk_field_is_named_as_in_walk_records),
+	    cmocka_unit_test(a_chunk_carries_its_byte_range_before_the_object),
+	    cmocka_unit_test(a_chunk_range_is_within_its_file_and_not_empty),
+	    cmocka_unit_test(every_machine_derives_the_same_short_staging_name),
 	    cmocka_unit_test(operations_have_their_stream_words),
 	};
 

@@ -262,10 +262,10 @@ static void header_round_trips_and_another_major_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(stream_format_header(&b, "walk", "/src dir", 8), 0);
-	assert_string_equal(b.data, "iou-stream 2.0 walk /src dir");
+	assert_string_equal(b.data, "iou-stream 2.1 walk /src dir");
 	assert_int_equal(stream_parse_header(b.data, b.len - 1, &h, &why), 0);
 	assert_int_equal(h.major, 2);
-	assert_int_equal(h.minor, 0);
+	assert_int_equal(h.minor, 1);
 	assert_int_equal(h.kind_len, 4);
 	assert_memory_equal(h.kind, "walk", 4);
 	assert_int_equal(h.root_len, 8);

@@ -176,22 +176,13 @@ static int copy_range(int src, int dst, off_t off, off_t end, struct copy_io *io
 	return copy_range_rw(src, dst, off, end, io->buf, io->bufsize);
 }
 
-int copy_file_data(int src, int dst, uint64_t size, struct copy_io *io, enum copy_method *method)
+/* Copy the data of [off, end), extent by extent: what SEEK_DATA skips stays a hole. */
+static int copy_extents(int src, int dst, off_t off, off_t end, struct copy_io *io,
+			enum copy_method *method)
 {
-	off_t off = 0, end = (off_t)size, data, hole;
+	off_t data, hole;
 	int ret;
 
-	*method = COPY_NONE;
-	if (size == 0)
-		return 0;
-	if (ioctl(dst, FICLONE, src) == 0) {
-		*method = COPY_REFLINK;
-		return 0;
-	}
-	*method = COPY_RANGE;
-	/* Size first: the ranges we skip stay holes. */
-	if (ftruncate(dst, end))
-		return -errno;
 	while (off < end) {
 		data = lseek(src, off, SEEK_DATA);
 		if (data < 0 && errno == ENXIO)
@@ -213,6 +204,29 @@ int copy_file_data(int src, int dst, uint64_t size, struct copy_io *io, enum cop
 		off = hole;
 	}
 	return 0;
+}
+
+int copy_file_data(int src, int dst, uint64_t size, struct copy_io *io, enum copy_method *method)
+{
+	*method = COPY_NONE;
+	if (size == 0)
+		return 0;
+	if (ioctl(dst, FICLONE, src) == 0) {
+		*method = COPY_REFLINK;
+		return 0;
+	}
+	*method = COPY_RANGE;
+	/* Size first: the ranges we skip stay holes. */
+	if (ftruncate(dst, (off_t)size))
+		return -errno;
+	return copy_extents(src, dst, 0, (off_t)size, io, method);
+}
+
+int copy_file_part(int src, int dst, uint64_t off, uint64_t len, struct copy_io *io,
+		   enum copy_method *method)
+{
+	*method = COPY_RANGE;
+	return copy_extents(src, dst, (off_t)off, (off_t)(off + len), io, method);
 }
 
 int copy_data_equal(int a, int b, uint64_t size, char *buf, size_t bufsize)

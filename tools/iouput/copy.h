@@ -56,6 +56,15 @@ struct copy_io {
  */
 int copy_file_data(int src, int dst, uint64_t size, struct copy_io *io, enum copy_method *method);
 
+/*
+ * Copy the len bytes at off of src to the same offset of dst, which other
+ * writers may share (no truncation, no reflink): for a chunk of a file that
+ * several machines write. Holes in the range are skipped. Returns 0 and sets
+ * *method, or a negative errno; -ESTALE when the source ends too soon.
+ */
+int copy_file_part(int src, int dst, uint64_t off, uint64_t len, struct copy_io *io,
+		   enum copy_method *method);
+
 /* Finish a write of len bytes at off of which done are written, with pwrite. */
 int copy_write_rest(int dst, const char *buf, size_t done, size_t len, off_t off);
 

@@ -10,6 +10,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "chunk.h"
 #include "copy.h"
 #include "iou/fdlimit.h"
 #include "update.h"
@@ -205,8 +206,7 @@ bool exec_source_unchanged(const struct walk_record *r, uint64_t size, int64_t m
 	return size == r->size && mtime_sec == r->mtime.sec && mtime_nsec == r->mtime.nsec;
 }
 
-/* After the data: is it the walk's, not a mix of an old and a new version? */
-static int check_source(int src, const struct walk_record *r, struct exec_result *res)
+int exec_check_source(int src, const struct walk_record *r, struct exec_result *res)
 {
 	struct stat st;
 
@@ -244,7 +244,7 @@ int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_re
 	if (!ret)
 		note_reflink(w->shared, method);
 	if (!ret)
-		ret = check_source(src, &p->obj, res);
+		ret = exec_check_source(src, &p->obj, res);
 	if (!ret)
 		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, meta_create_mode(&p->obj),
 				    &res->warn, &res->step);
@@ -417,6 +417,10 @@ static int exec_planned(struct exec_worker *w, const struct plan_record *p, stru
 		return exec_dirmeta(w, p, &res->step, &res->warn);
 	case PLAN_META:
 		return exec_meta(w, p, res);
+	case PLAN_CHUNK:
+		return chunk_write(w, p, res);
+	case PLAN_SEAL:
+		return chunk_seal(w, p, res);
 	case PLAN_VERIFY:
 	case PLAN_DELETE:
 	case PLAN_OP_COUNT:

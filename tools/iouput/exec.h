@@ -76,6 +76,13 @@ bool exec_source_unchanged(const struct walk_record *r, uint64_t size, int64_t m
 			   uint32_t mtime_nsec);
 #define EXEC_STEP_CHANGED "source changed since the walk (size or time)"
 
+/*
+ * After the data of the open source src was read: is it still the walk's
+ * version, not a mix of an old and a new one? 0, or -ESTALE with res->step
+ * EXEC_STEP_CHANGED (or the errno of fstat).
+ */
+int exec_check_source(int src, const struct walk_record *r, struct exec_result *res);
+
 /* The source directory that holds r (valid until the next call on w), and r's name. */
 int exec_source_parent(struct exec_worker *w, const struct walk_record *r, int *dirfd,
 		       const char **name);

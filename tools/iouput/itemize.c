@@ -9,6 +9,7 @@ static char itemize_action(const struct plan_record *p, enum put_outcome outcome
 {
 	switch (p->op) {
 	case PLAN_COPY:
+	case PLAN_SEAL: /* the file appears whole: its chunks are not shown one by one */
 		return '>';
 	case PLAN_VERIFY:
 		return outcome == OUTCOME_COPIED ? '>' : outcome == OUTCOME_META_ONLY ? '.' : 0;
@@ -27,6 +28,7 @@ static char itemize_action(const struct plan_record *p, enum put_outcome outcome
 	case PLAN_META:
 		return '.';
 	case PLAN_DELETE:
+	case PLAN_CHUNK:
 	case PLAN_OP_COUNT:
 		break;
 	}

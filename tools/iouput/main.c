@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bundle.h"
 #include "iou/dupcheck.h"
 #include "iou/fdlimit.h"
 #include "iou/pathset.h"
@@ -26,8 +27,17 @@
 #define QUEUE_DEPTH 4096
 #define IOWQ_MAX    2 /* io-wq threads per ring: see README, "Performance" */
 
+/* Long options without a short form. */
+enum {
+	OPT_BATCH = 256,
+	OPT_BUFFER_SIZE,
+	OPT_QUEUE_DEPTH,
+	OPT_IOWQ_WORKERS,
+};
+
 static const char usage_text[] =
     "usage: iouput [OPTION]... DST [PLAN]\n"
+    "  or:  iouput [OPTION]... --plan DIR (--shard K|--shard-from-env|--finish) DST\n"
     "Carry out the plan that iouplan wrote (standard input, or PLAN) so that DST\n"
     "holds a copy of the plan's source root. Run it in the directory iouwalk ran in:\n"
     "the source root is taken as the walk named it.\n"
@@ -54,6 +64,14 @@ static const char usage_text[] =
     "  -h, --help     show this help\n"
     "      --version  show the version\n"
     "\n"
+    "Plan bundles of iouplan --shards (many machines, one shared DST):\n"
+    "      --plan DIR        the bundle to run a part of\n"
+    "      --shard K         run shard K; on success leave DIR/done/K (a shard done\n"
+    "                        already is skipped)\n"
+    "      --shard-from-env  K from the first of SLURM_ARRAY_TASK_ID, SLURM_PROCID,\n"
+    "                        OMPI_COMM_WORLD_RANK or PMI_RANK that is set\n"
+    "      --finish          run the finish plan, once every shard is done\n"
+    "\n"
     "Operations, in plan order: delete (deepest first), mkdir, copy, verify (copy\n"
     "when the data differ, else only the attributes), symlink, mknod, meta (the\n"
     "attributes of an existing object), link, dirmeta. See iouput(1).\n"
@@ -75,6 +93,10 @@ struct cli {
 	bool progress;
 	const char *dst;
 	const char *plan;
+	const char *bundle; /* --plan DIR */
+	long shard;	    /* --shard K, or -1 */
+	bool shard_from_env;
+	bool finish;
 };
 
 static int usage_error(const char *what)
@@ -99,6 +121,10 @@ static bool *switch_of(struct cli *cli, int c)
 		return &cli->stats;
 	case 'R':
 		return &cli->progress;
+	case 'E':
+		return &cli->shard_from_env;
+	case 'F':
+		return &cli->finish;
 	default:
 		return NULL;
 	}
@@ -110,6 +136,22 @@ static int parse_count(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 	if (size_parse(s, out) || *out < min || *out > max)
 		return -EINVAL;
 	return 0;
+}
+
+/* The options of a bundle go together; the shard from the environment is read here. */
+static int check_bundle_cli(struct cli *cli)
+{
+	int parts = (cli->shard >= 0) + cli->shard_from_env + cli->finish;
+
+	if (!cli->bundle)
+		return parts ? usage_error("--shard, --shard-from-env and --finish need --plan DIR")
+			     : 0;
+	if (parts != 1)
+		return usage_error("--plan DIR needs exactly one of --shard K, --shard-from-env "
+				   "or --finish");
+	if (cli->plan)
+		return usage_error("with --plan DIR give only DST: the plan is in the bundle");
+	return cli->shard_from_env ? bundle_shard_from_env(&cli->shard) : 0;
 }
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
@@ -124,10 +166,14 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"itemize-changes", no_argument, NULL, 'i'},
 	    {"stats", no_argument, NULL, 'S'},
 	    {"progress", no_argument, NULL, 'R'},
-	    {"batch", required_argument, NULL, 'B'},
-	    {"buffer-size", required_argument, NULL, 'Z'},
-	    {"queue-depth", required_argument, NULL, 'Q'},
-	    {"iowq-workers", required_argument, NULL, 'W'},
+	    {"plan", required_argument, NULL, 'B'},
+	    {"shard", required_argument, NULL, 'K'},
+	    {"shard-from-env", no_argument, NULL, 'E'},
+	    {"finish", no_argument, NULL, 'F'},
+	    {"batch", required_argument, NULL, OPT_BATCH},
+	    {"buffer-size", required_argument, NULL, OPT_BUFFER_SIZE},
+	    {"queue-depth", required_argument, NULL, OPT_QUEUE_DEPTH},
+	    {"iowq-workers", required_argument, NULL, OPT_IOWQ_WORKERS},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
@@ -147,21 +193,29 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			cli->jobs = (unsigned)v;
 			break;
 		case 'B':
+			cli->bundle = optarg;
+			break;
+		case 'K':
+			if (parse_count(optarg, 0, BUNDLE_SHARDS_MAX - 1, &v))
+				return usage_error("invalid shard number (want 0 to 4095)");
+			cli->shard = (long)v;
+			break;
+		case OPT_BATCH:
 			if (parse_count(optarg, 1, BATCH_FILES, &v))
 				return usage_error("invalid --batch (want 1 to 32)");
 			cli->batch = (unsigned)v;
 			break;
-		case 'Z':
+		case OPT_BUFFER_SIZE:
 			if (size_parse(optarg, &cli->buffer_size) || cli->buffer_size < 4096 ||
 			    cli->buffer_size > (1u << 20) || cli->buffer_size % 4096)
 				return usage_error(
 				    "invalid --buffer-size (want 4K to 1M, a multiple of 4K)");
 			break;
-		case 'Q':
+		case OPT_QUEUE_DEPTH:
 			if (parse_count(optarg, 16, 1u << 20, &cli->queue_depth))
 				return usage_error("invalid --queue-depth (want 16 to 1048576)");
 			break;
-		case 'W':
+		case OPT_IOWQ_WORKERS:
 			if (parse_count(optarg, 0, 64, &v))
 				return usage_error("invalid --iowq-workers (want 0 to 64)");
 			cli->iowq_workers = (unsigned)v;
@@ -182,7 +236,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		return usage_error("too many arguments");
 	cli->dst = argv[optind];
 	cli->plan = argc - optind == 2 ? argv[optind + 1] : NULL;
-	return 0;
+	return check_bundle_cli(cli);
 }
 
 /*
@@ -197,18 +251,21 @@ struct plan_check {
 
 /*
  * Operations of one kind may name a path once per root: a path is deleted,
- * made as a directory, made or updated as anything else, and given its
- * directory metadata at most once each.
+ * made as a directory, made or updated as anything else (a seal included),
+ * given its directory metadata, and given each byte range at most once each.
  */
-static uint64_t op_kind(enum plan_op op)
+static uint64_t op_kind(const struct plan_record *p)
 {
-	switch (op) {
+	switch (p->op) {
 	case PLAN_DELETE:
 		return 1;
 	case PLAN_MKDIR:
 		return 2;
 	case PLAN_DIRMETA:
 		return 3;
+	case PLAN_CHUNK:
+		/* A file's pieces share its path: each offset is a kind of its own. */
+		return 5 + p->offset;
 	default:
 		return 4;
 	}
@@ -239,7 +296,9 @@ static int check_record(char *rec, size_t len, uint64_t recno, const char **why,
 	ret = plan_parse(rec, len, &pr, why);
 	if (ret)
 		return ret;
-	pathset_fingerprint(pr.obj.path, pr.obj.path_len, c->roots * 8 + op_kind(pr.op), fp);
+	pathset_fingerprint(pr.obj.path, pr.obj.path_len, op_kind(&pr), fp);
+	/* Each root is a namespace of its own. */
+	fp[1] ^= c->roots * 0x9E3779B97F4A7C15ull;
 	ret = dupcheck_add(&c->paths, fp[0], fp[1], recno);
 	if (ret)
 		return ret;
@@ -539,7 +598,7 @@ static int flush_stdout(void)
 	return err ? EXIT_FAILED : 0;
 }
 
-static int run(const struct cli *cli)
+static int run(const struct cli *cli, struct plan_totals *totals_out)
 {
 	struct exec_shared sh = {
 	    .src_root_fd = -1,
@@ -573,17 +632,39 @@ static int run(const struct cli *cli)
 		close(sh.dst_root_fd);
 	if (sh.src_root_fd >= 0)
 		close(sh.src_root_fd);
+	*totals_out = totals;
+	return status;
+}
+
+/* A shard or the finish of a bundle: its plan, then the done marker of a shard. */
+static int run_bundle(const struct cli *cli)
+{
+	struct put_bundle b = {.dirfd = -1};
+	struct plan_totals totals = {0};
+	struct cli part = *cli;
+	bool skip;
+	int status = bundle_open(&b, cli->bundle, cli->finish ? -1 : cli->shard, &skip);
+
+	part.plan = b.plan;
+	if (!status && !skip)
+		status = run(&part, &totals);
+	/* A failed or dry run leaves no marker: the shard is still to do. */
+	if (!status && !skip && !cli->finish && !cli->dry_run)
+		status = bundle_mark_done(&b, cli->shard, totals.entries, totals.bytes);
+	bundle_close(&b);
 	return status;
 }
 
 int main(int argc, char **argv)
 {
 	struct cli cli = {
+	    .shard = -1,
 	    .batch = BATCH_FILES,
 	    .buffer_size = BATCH_FILE_BYTES,
 	    .queue_depth = QUEUE_DEPTH,
 	    .iowq_workers = IOWQ_MAX,
 	};
+	struct plan_totals totals;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret;
 
@@ -593,5 +674,5 @@ int main(int argc, char **argv)
 	ret = parse_cli(argc, argv, &cli);
 	if (ret)
 		return ret;
-	return run(&cli);
+	return cli.bundle ? run_bundle(&cli) : run(&cli, &totals);
 }

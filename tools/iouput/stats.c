@@ -6,6 +6,8 @@
 /* Data a record reads or writes: what progress is measured in. */
 static uint64_t stats_data_bytes(const struct plan_record *p)
 {
+	if (p->op == PLAN_CHUNK)
+		return p->length;
 	return p->op == PLAN_COPY || p->op == PLAN_VERIFY ? p->obj.size : 0;
 }
 
@@ -45,6 +47,7 @@ static enum stats_kind stats_created_kind(const struct plan_record *p)
 		return STATS_KINDS;
 	switch (p->op) {
 	case PLAN_COPY:
+	case PLAN_SEAL:
 		return STATS_REG;
 	case PLAN_MKDIR:
 		return STATS_DIR;
@@ -87,6 +90,11 @@ void stats_note(struct put_stats *s, const struct plan_record *p, enum put_outco
 		stats_add(&s->files_copied, 1);
 		stats_add(&s->bytes_copied, p->obj.size);
 	}
+	/* A file in chunks counts its bytes chunk by chunk, and once as a file when sealed. */
+	if (p->op == PLAN_CHUNK)
+		stats_add(&s->bytes_copied, p->length);
+	if (p->op == PLAN_SEAL)
+		stats_add(&s->files_copied, 1);
 	if (stats_is_meta_only(p, outcome))
 		stats_add(&s->meta_only, 1);
 }
