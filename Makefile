@@ -64,6 +64,12 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call tool_objs,$$*) $(LIB)
 		-Itools -o $@ $(filter %.c %.o,$^) $(LIB) $(LDFLAGS) $(LDLIBS) \
 		$(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
+# Test helpers that are programs of their own: tests/tools/NAME.c, no library.
+TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
+$(TEST_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 deps:
 	@scripts/deps
 
@@ -79,8 +85,9 @@ CHECK_LOG ?= /dev/null
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t 2>&1 | tee -a $(CHECK_LOG); done
 
-check-e2e: $(BINS)
-	@set -o pipefail; IOU_BIN=$(abspath $(BUILD)/bin) bats tests/e2e | tee -a $(CHECK_LOG)
+check-e2e: $(BINS) $(TEST_TOOLS)
+	@set -o pipefail; IOU_BIN=$(abspath $(BUILD)/bin) IOU_TEST_TOOLS=$(abspath $(BUILD)/tests) \
+		bats tests/e2e | tee -a $(CHECK_LOG)
 
 # Slow tests, not part of make check: SIGKILL at random moments of a sync
 # (tests/slow/kill.bats; KILL_SEED and KILL_ROUNDS pick the run).
@@ -95,7 +102,7 @@ check-man:
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-		--inline-suppr --std=c11 -D_GNU_SOURCE -Iinclude libcommon tools
+		--inline-suppr --std=c11 -D_GNU_SOURCE -Iinclude libcommon tools tests/tools
 	@echo "cppcheck: clean"
 
 format:
