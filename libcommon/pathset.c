@@ -25,15 +25,29 @@ static uint64_t path_hash(const char *p, size_t n, uint64_t seed)
 	return h ^ h >> 47;
 }
 
+/*
+ * Salts spread over all 64 bits: a small salt folded into the seed as is
+ * cancels against a one-byte path's tail ("b" under salt 3 hashed as "a"
+ * under salt 2).
+ */
+static void path_fingerprint(const char *path, size_t len, uint64_t salt, uint64_t h[2])
+{
+	h[0] = path_hash(path, len, 0x243F6A8885A308D3ull ^ (salt * 0x9E3779B97F4A7C15ull));
+	h[1] = path_hash(path, len, 0x13198A2E03707344ull ^ (salt * 0xC2B2AE3D27D4EB4Full));
+}
+
 int pathset_add(struct inoset *s, const char *path, size_t len, uint64_t salt)
 {
-	/*
-	 * Salts spread over all 64 bits: a small salt folded into the seed as is
-	 * cancels against a one-byte path's tail ("b" under salt 3 hashed as
-	 * "a" under salt 2).
-	 */
-	uint64_t h1 = path_hash(path, len, 0x243F6A8885A308D3ull ^ (salt * 0x9E3779B97F4A7C15ull));
-	uint64_t h2 = path_hash(path, len, 0x13198A2E03707344ull ^ (salt * 0xC2B2AE3D27D4EB4Full));
+	uint64_t h[2];
 
-	return inoset_insert(s, h1, h2);
+	path_fingerprint(path, len, salt, h);
+	return inoset_insert(s, h[0], h[1]);
+}
+
+int pathset_contains(const struct inoset *s, const char *path, size_t len, uint64_t salt)
+{
+	uint64_t h[2];
+
+	path_fingerprint(path, len, salt, h);
+	return inoset_contains(s, h[0], h[1]);
 }

@@ -22,4 +22,7 @@
  */
 int pathset_add(struct inoset *s, const char *path, size_t len, uint64_t salt);
 
+/* Whether path is in s under salt. */
+int pathset_contains(const struct inoset *s, const char *path, size_t len, uint64_t salt);
+
 #endif
