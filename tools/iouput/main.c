@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "iou/pathset.h"
 #include "iou/stream.h"
 #include "iou/tmpfile.h"
 #include "iou/version.h"
+#include "check.h"
 #include "pool.h"
 #include "progress.h"
 
@@ -139,65 +139,6 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return 0;
 }
 
-/* Check one record of the plan and count it; *why says what is wrong. */
-/* What checking the plan gathers: its totals, and the paths of each root. */
-struct plan_check {
-	struct plan_totals *totals;
-	struct inoset paths; /* (kind of operation, path) of the current root */
-};
-
-/*
- * Operations of one kind may name a path once per root: a path is deleted,
- * made as a directory, made or updated as anything else, and given its
- * directory metadata at most once each.
- */
-static uint64_t op_kind(enum plan_op op)
-{
-	switch (op) {
-	case PLAN_DELETE:
-		return 1;
-	case PLAN_MKDIR:
-		return 2;
-	case PLAN_DIRMETA:
-		return 3;
-	default:
-		return 4;
-	}
-}
-
-static int check_record(char *rec, size_t len, bool first, const char **why, struct plan_check *c)
-{
-	struct stream_header h;
-	struct plan_record pr;
-	int ret;
-
-	if (stream_is_header(rec, len)) {
-		inoset_free(&c->paths);
-		ret = stream_parse_header(rec, len, &h, why);
-		if (!ret && !(h.kind_len == 4 && memcmp(h.kind, "plan", 4) == 0)) {
-			*why = "not a plan (the header's kind is not \"plan\")";
-			ret = -EINVAL;
-		}
-		return ret;
-	}
-	if (first) {
-		*why = "the stream does not start with a header";
-		return -EINVAL;
-	}
-	ret = plan_parse(rec, len, &pr, why);
-	if (ret)
-		return ret;
-	ret = pathset_add(&c->paths, pr.obj.path, pr.obj.path_len, op_kind(pr.op));
-	if (ret == 0) {
-		*why = "a path planned twice for the same kind of operation";
-		return -EINVAL;
-	}
-	if (ret < 0)
-		return ret;
-	stats_total_add(c->totals, &pr);
-	return 0;
-}
-
 #define SPOOL_CHUNK (256 * 1024)
 
 static int spool_flush(int fd, struct buf *out)
@@ -224,7 +165,7 @@ static int spool_add(int fd, struct buf *out, const char *rec, size_t len)
  */
 static int spool_plan(int in, const char *plan_name, int *spool, struct plan_totals *totals)
 {
-	struct plan_check check = {totals, INOSET_INIT};
+	struct plan_check check = PLAN_CHECK_INIT(totals);
 	struct stream_reader r;
 	struct buf copy = BUF_INIT, out = BUF_INIT;
 	const char *why = NULL;
@@ -242,7 +183,9 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 	while (ret == 0 && (ret = stream_read_record(&r, &rec, &len)) == 1) {
 		buf_clear(&copy);
 		ret = buf_append(&copy, rec, len + 1);
-		if (!ret && check_record(copy.data, len, r.recno == 1, &why, &check))
+		if (!ret)
+			ret = plan_check_record(&check, copy.data, len, r.recno == 1, &why);
+		if (ret && why)
 			ret = -EBADMSG;
 		if (!ret)
 			ret = spool_add(fd, &out, rec, len + 1);
@@ -260,7 +203,7 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 			: ret == -EBADMSG ? "ends inside a record"
 					  : strerror(-ret));
 	stream_reader_free(&r);
-	inoset_free(&check.paths);
+	plan_check_free(&check);
 	buf_free(&copy);
 	buf_free(&out);
 	if (ret < 0) {
