@@ -196,7 +196,9 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 		why = "the plan is empty";
 		ret = -EBADMSG;
 	}
-	if (ret < 0)
+	if (ret < 0 && r.recno == 0 && why)
+		fprintf(stderr, "iouput: %s: %s\n", plan_name, why);
+	else if (ret < 0)
 		fprintf(stderr, "iouput: %s: record %llu: %s\n", plan_name,
 			(unsigned long long)r.recno + (why ? 0 : 1),
 			why		  ? why
