@@ -73,13 +73,19 @@ $(TEST_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
 deps:
 	@scripts/deps
 
-# The last line counts every unit and e2e test: "N passed, N failed".
+# The plain unit and e2e tests, then the same under ASan and UBSan, then the
+# tools under valgrind, each logged apart; the last line counts every test
+# run of all three: "N passed, N failed, N skipped".
+CHECK_LOGS := $(abspath $(BUILD)/check.log $(BUILD)/check-asan.log $(BUILD)/check-valgrind.log)
 check: deps
 	@mkdir -p $(BUILD)
-	@rm -f $(BUILD)/check.log
-	@$(MAKE) --no-print-directory check-unit check-e2e check-man lint \
-		CHECK_LOG=$(abspath $(BUILD)/check.log); \
-	status=$$?; scripts/check-summary $(BUILD)/check.log; exit $$status
+	@rm -f $(CHECK_LOGS)
+	@status=0; \
+	$(MAKE) --no-print-directory check-unit check-e2e check-man lint \
+		CHECK_LOG=$(word 1,$(CHECK_LOGS)) || status=1; \
+	$(MAKE) --no-print-directory asan CHECK_LOG=$(word 2,$(CHECK_LOGS)) || status=1; \
+	$(MAKE) --no-print-directory valgrind CHECK_LOG=$(word 3,$(CHECK_LOGS)) || status=1; \
+	scripts/check-summary $(CHECK_LOGS); exit $$status
 
 CHECK_LOG ?= /dev/null
 check-unit: $(UNIT_BINS)
