@@ -43,3 +43,11 @@ int pathset_add(struct inoset *s, const char *path, size_t len, uint64_t salt)
 	pathset_fingerprint(path, len, salt, fp);
 	return inoset_insert(s, fp[0], fp[1]);
 }
+
+int pathset_contains(const struct inoset *s, const char *path, size_t len, uint64_t salt)
+{
+	uint64_t h[2];
+
+	pathset_fingerprint(path, len, salt, h);
+	return inoset_contains(s, h[0], h[1]);
+}

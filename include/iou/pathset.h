@@ -25,4 +25,7 @@ int pathset_add(struct inoset *s, const char *path, size_t len, uint64_t salt);
 /* The two 64-bit hashes pathset_add() keys path by, for sets kept elsewhere. */
 void pathset_fingerprint(const char *path, size_t len, uint64_t salt, uint64_t fp[2]);
 
+/* Whether path is in s under salt. */
+int pathset_contains(const struct inoset *s, const char *path, size_t len, uint64_t salt);
+
 #endif

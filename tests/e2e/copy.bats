@@ -338,9 +338,10 @@ make_plan() {
 
 @test "a plan naming a path twice for one kind of operation is refused with exit 2 at that record, nothing created" {
 	make_plan
-	# Repeat the copy of sub/file at the end: the second copy is record n+1.
-	n=$(count0 "$T/plan")
-	{ cat "$T/plan"; grep -z '^copy ' "$T/plan"; } >"$T/bad"
+	# Repeat the copy of sub/file right after it (in plan order): the second
+	# copy is record n+1, n being the first copy's.
+	n=$(perl -0ne '$n++; if (/\Acopy /) { print $n; exit }' "$T/plan")
+	perl -0pe '$_ x= 2 if /\Acopy / && !$done++' "$T/plan" >"$T/bad"
 	put_plan "$T/bad" "$T/dst"
 	cat "$T/put.err" >&2
 	[ "$status" -eq 2 ]

@@ -15,6 +15,9 @@ TESTS_DIR=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 REPO_DIR=$(cd "$TESTS_DIR/.." && pwd)
 IOU_BIN=${IOU_BIN:-$REPO_DIR/build/bin}
 IOUWALK=$IOU_BIN/iouwalk
+# Test helper programs (tests/tools/*.c), built beside the tools' bin/.
+IOU_TEST_TOOLS=${IOU_TEST_TOOLS:-$IOU_BIN/../tests}
+NO_URING=$IOU_TEST_TOOLS/no-uring
 MKTREE=$TESTS_DIR/lib/mktree.sh
 CANON=$TESTS_DIR/lib/iou-canon
 

@@ -447,6 +447,19 @@ static void a_directory_and_a_file_of_one_path_are_duplicates(void **state)
 	buf_free(&in);
 }
 
+static void a_directory_after_its_contents_is_refused(void **state)
+{
+	struct buf in = BUF_INIT;
+
+	(void)state;
+	header(&in, "src");
+	dir(&in, ".");
+	file(&in, "d/e/f");
+	dir(&in, "d/e");
+	assert_refused(&in, 4, "comes after something inside it", nothing);
+	buf_free(&in);
+}
+
 static void a_malformed_record_is_refused_by_its_number(void **state)
 {
 	struct buf in = BUF_INIT;
@@ -575,6 +588,7 @@ int main(void)
 	    cmocka_unit_test(records_of_kinds_added_by_a_newer_minor_version_are_skipped),
 	    cmocka_unit_test(a_path_seen_twice_in_a_root_is_refused_before_its_plan_is_written),
 	    cmocka_unit_test(a_directory_and_a_file_of_one_path_are_duplicates),
+	    cmocka_unit_test(a_directory_after_its_contents_is_refused),
 	    cmocka_unit_test(a_malformed_record_is_refused_by_its_number),
 	    cmocka_unit_test(a_hard_link_of_another_type_than_its_group_is_refused),
 	    cmocka_unit_test(the_stream_must_start_with_a_walk_header),

@@ -440,6 +440,36 @@ static void a_destination_walk_must_be_one_roots_valid_walk(void **state)
 	buf_free(&s.b);
 }
 
+static void a_second_source_root_is_refused_before_any_plan_is_written(void **state)
+{
+	struct side src, dst;
+	struct against a = AGAINST_INIT;
+	struct root_sync sync = as_root;
+	struct buf empty = BUF_INIT;
+	struct plan_failure f;
+	const char *why;
+	uint64_t recno;
+	int dst_fd, src_fd, out_fd = fd_with(&empty);
+
+	(void)state;
+	start_both(&src, &dst);
+	assert_int_equal(stream_format_header(&src.b, "walk", "again", 5), 0);
+	dst_fd = fd_with(&dst.b);
+	src_fd = fd_with(&src.b);
+	assert_int_equal(against_load(&a, dst_fd, &why, &recno), 0);
+	sync.against = &a;
+	assert_int_equal(plan_filter(src_fd, out_fd, &sync, &f), -EINVAL);
+	assert_non_null(strstr(f.why, "a second root"));
+	assert_int_equal(f.recno, 3);
+	assert_int_equal(lseek(out_fd, 0, SEEK_END), 0);
+	close(dst_fd);
+	close(src_fd);
+	close(out_fd);
+	against_free(&a);
+	buf_free(&src.b);
+	buf_free(&dst.b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -456,6 +486,7 @@ int main(void)
 	    cmocka_unit_test(a_changed_symlink_target_or_device_number_replaces_the_object),
 	    cmocka_unit_test(a_destination_file_linked_elsewhere_gets_a_file_of_its_own),
 	    cmocka_unit_test(a_destination_walk_must_be_one_roots_valid_walk),
+	    cmocka_unit_test(a_second_source_root_is_refused_before_any_plan_is_written),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,6 @@ struct planner {
 	struct buf root; /* the current root's name; the reader's copy moves on */
 	bool have_root;
 	bool syncing;	/* against a destination: one root only */
-	unsigned roots; /* headers seen */
 	unsigned minor; /* of the current root's header */
 	int out_fd;
 };
@@ -50,16 +49,20 @@ static int planner_header(struct planner *pl, const char *rec, size_t len, struc
 	const char *why;
 	int ret;
 
-	/* The previous root is complete whatever this header turns out to be. */
+	/*
+	 * Against a destination the input is one root: a second header makes
+	 * all of it suspect, so not even the first root's plan goes out.
+	 */
+	if (pl->syncing && pl->have_root)
+		return planner_input_error(f, "a second root: --against compares one source root "
+					      "with one destination");
+	/* Otherwise the previous root is complete whatever this header turns out to be. */
 	ret = planner_flush(pl, f);
 	if (ret)
 		return ret;
 	pl->have_root = false;
 	if (stream_parse_header(rec, len, &h, &why))
 		return planner_input_error(f, why);
-	if (pl->syncing && pl->roots++)
-		return planner_input_error(f, "a second root: --against compares one source root "
-					      "with one destination");
 	if (h.kind_len != 4 || memcmp(h.kind, "walk", 4) != 0)
 		return planner_input_error(f, "not a walk stream (iouplan reads what iouwalk "
 					      "writes)");

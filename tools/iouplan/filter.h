@@ -7,7 +7,8 @@
  * plan stream. Each root's plan is written only once its last record has been
  * read and checked, so bad input never leaves a partial plan for a root on
  * the output (the plans of earlier, complete roots are already written).
- * With sync (iouplan --against), the input must hold one root.
+ * With sync (iouplan --against), the input must hold one root, and a second
+ * header is refused before anything is written.
  */
 
 #include <stdint.h>

@@ -21,10 +21,15 @@ void root_plan_init(struct root_plan *rp, const struct root_sync *sync)
 	spool_init(&rp->links);
 	rp->firsts = (struct linkmap)LINKMAP_INIT;
 	rp->paths = (struct inoset)INOSET_INIT;
+	rp->order = (struct treeorder)TREEORDER_INIT;
 	rp->scratch = (struct buf)BUF_INIT;
 }
 
-/* Remember a path, failing if it was seen before (see pathset.h). */
+/*
+ * Remember a path, failing if it was seen before (see pathset.h) or if
+ * something inside it was: the plan's mkdirs keep input order, which must
+ * put parents first.
+ */
 static int note_path(struct root_plan *rp, const struct walk_record *r, const char **why)
 {
 	int ret = pathset_add(&rp->paths, r->path, r->path_len, 0);
@@ -35,7 +40,11 @@ static int note_path(struct root_plan *rp, const struct walk_record *r, const ch
 		*why = "duplicate path";
 		return -EINVAL;
 	}
-	return 0;
+	ret = treeorder_add(&rp->order, r->path, r->path_len);
+	if (ret == -EINVAL)
+		*why = "comes after something inside it (a directory must come before its "
+		       "contents)";
+	return ret;
 }
 
 /* The operation that creates an object of a non-directory type. */
@@ -392,6 +401,7 @@ int root_plan_reset(struct root_plan *rp)
 	buf_clear(&rp->dirs);
 	linkmap_free(&rp->firsts);
 	inoset_free(&rp->paths);
+	treeorder_free(&rp->order);
 	return ret;
 }
 
@@ -402,5 +412,6 @@ void root_plan_free(struct root_plan *rp)
 	spool_free(&rp->links);
 	linkmap_free(&rp->firsts);
 	inoset_free(&rp->paths);
+	treeorder_free(&rp->order);
 	buf_free(&rp->scratch);
 }

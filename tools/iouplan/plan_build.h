@@ -23,7 +23,9 @@
  * already the same inode as its first member, or the first is replaced.
  *
  * Memory per input record (the rest of the plan waits in spools, see
- * spool.h): 16 to 64 bytes of path fingerprint, to reject duplicate paths;
+ * spool.h): 16 to 64 bytes of path fingerprint, to reject duplicate paths,
+ * and as much again per directory that holds something, to reject a
+ * directory that comes after its contents;
  * for a directory its formatted record, about 110 bytes plus the path; for
  * the first member of a hard-link group 32 to 64 bytes of map plus its path.
  */
@@ -34,6 +36,7 @@
 #include "iou/buf.h"
 #include "iou/inoset.h"
 #include "iou/record.h"
+#include "iou/treeorder.h"
 #include "against.h"
 #include "compare.h"
 #include "linkmap.h"
@@ -48,12 +51,13 @@ struct root_sync {
 
 struct root_plan {
 	struct root_sync sync;
-	struct buf dirs;       /* DIR_PREFIX + walk record per directory, input order */
-	struct spool objects;  /* phase b plan records */
-	struct spool links;    /* phase c plan records */
-	struct linkmap firsts; /* each hard-link group's first member */
-	struct inoset paths;   /* 128-bit fingerprint of every path seen */
-	struct buf scratch;    /* one formatted record on its way to a spool */
+	struct buf dirs;	/* DIR_PREFIX + walk record per directory, input order */
+	struct spool objects;	/* phase b plan records */
+	struct spool links;	/* phase c plan records */
+	struct linkmap firsts;	/* each hard-link group's first member */
+	struct inoset paths;	/* 128-bit fingerprint of every path seen */
+	struct treeorder order; /* that no path comes after something inside it */
+	struct buf scratch;	/* one formatted record on its way to a spool */
 };
 
 /* sync may be NULL (a plain copy); the plan keeps the pointer. */
@@ -61,9 +65,9 @@ void root_plan_init(struct root_plan *rp, const struct root_sync *sync);
 
 /*
  * Take the next walk record of the root. Returns 0; -EINVAL with *why set
- * when the record cannot belong to the root (its path was seen before, or a
- * hard link's type differs from its group's); -ENOMEM; or the negative errno
- * of a spool's temporary file.
+ * when the record cannot belong to the root (its path was seen before or
+ * lies above an earlier one, or a hard link's type differs from its group's); -ENOMEM; or the
+ * negative errno of a spool's temporary file.
  */
 int root_plan_add(struct root_plan *rp, const struct walk_record *r, const char **why);
 

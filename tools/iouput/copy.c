@@ -211,6 +211,9 @@ int copy_file_data(int src, int dst, uint64_t size, struct copy_io *io, enum cop
 	*method = COPY_NONE;
 	if (size == 0)
 		return 0;
+	/* No file is larger than off_t holds: the plan's size is not this source's. */
+	if (size > (uint64_t)INT64_MAX)
+		return -EFBIG;
 	if (ioctl(dst, FICLONE, src) == 0) {
 		*method = COPY_REFLINK;
 		return 0;
@@ -226,6 +229,8 @@ int copy_file_part(int src, int dst, uint64_t off, uint64_t len, struct copy_io 
 		   enum copy_method *method)
 {
 	*method = COPY_RANGE;
+	if (off > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX - off)
+		return -EFBIG;
 	return copy_extents(src, dst, (off_t)off, (off_t)(off + len), io, method);
 }
 

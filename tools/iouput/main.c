@@ -10,15 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "bundle.h"
-#include "iou/dupcheck.h"
+#include "check.h"
 #include "iou/fdlimit.h"
-#include "iou/pathset.h"
 #include "iou/size.h"
 #include "iou/stream.h"
 #include "iou/tmpfile.h"
 #include "iou/version.h"
-#include "batch.h"
 #include "pool.h"
 #include "progress.h"
 
@@ -239,93 +238,6 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	return check_bundle_cli(cli);
 }
 
-/*
- * What checking the plan gathers: its totals, and fingerprints of (root,
- * kind of operation, path) to find a path planned twice, in bounded memory.
- */
-struct plan_check {
-	struct plan_totals *totals;
-	struct dupcheck paths;
-	uint64_t roots; /* headers seen */
-};
-
-/*
- * Operations of one kind may name a path once per root: a path is deleted,
- * made as a directory, made or updated as anything else (a seal included),
- * given its directory metadata, and given each byte range at most once each.
- */
-static uint64_t op_kind(const struct plan_record *p)
-{
-	switch (p->op) {
-	case PLAN_DELETE:
-		return 1;
-	case PLAN_MKDIR:
-		return 2;
-	case PLAN_DIRMETA:
-		return 3;
-	case PLAN_CHUNK:
-		/* A file's pieces share its path: each offset is a kind of its own. */
-		return 5 + p->offset;
-	default:
-		return 4;
-	}
-}
-
-/* Check one record (number recno) of the plan and count it; *why says what is wrong. */
-static int check_record(char *rec, size_t len, uint64_t recno, const char **why,
-			struct plan_check *c)
-{
-	struct stream_header h;
-	struct plan_record pr;
-	uint64_t fp[2];
-	int ret;
-
-	if (stream_is_header(rec, len)) {
-		c->roots++;
-		ret = stream_parse_header(rec, len, &h, why);
-		if (!ret && !(h.kind_len == 4 && memcmp(h.kind, "plan", 4) == 0)) {
-			*why = "not a plan (the header's kind is not \"plan\")";
-			ret = -EINVAL;
-		}
-		return ret;
-	}
-	if (recno == 1) {
-		*why = "the stream does not start with a header";
-		return -EINVAL;
-	}
-	ret = plan_parse(rec, len, &pr, why);
-	if (ret)
-		return ret;
-	pathset_fingerprint(pr.obj.path, pr.obj.path_len, op_kind(&pr), fp);
-	/* Each root is a namespace of its own. */
-	fp[1] ^= c->roots * 0x9E3779B97F4A7C15ull;
-	ret = dupcheck_add(&c->paths, fp[0], fp[1], recno);
-	if (ret)
-		return ret;
-	stats_total_add(c->totals, &pr);
-	return 0;
-}
-
-/*
- * The paths are compared once the whole plan is read: a repeat before the
- * record that stopped the reading (bad_recno, 0 if none) is the error to
- * report. Returns 0, -EINVAL with *recno and *why set, or a negative errno.
- */
-static int check_repeats(struct plan_check *c, uint64_t bad_recno, uint64_t *recno,
-			 const char **why)
-{
-	uint64_t tag;
-	int ret = dupcheck_finish(&c->paths, &tag);
-
-	if (ret <= 0)
-		return ret;
-	if (bad_recno && tag > bad_recno)
-		return 0;
-	*recno = tag;
-	*why = "a path planned twice for the same kind of operation";
-	return -EINVAL;
-}
-
 #define SPOOL_CHUNK (256 * 1024)
 
 static int spool_flush(int fd, struct buf *out)
@@ -352,7 +264,7 @@ static int spool_add(int fd, struct buf *out, const char *rec, size_t len)
  */
 static int spool_plan(int in, const char *plan_name, int *spool, struct plan_totals *totals)
 {
-	struct plan_check check = {.totals = totals};
+	struct plan_check check;
 	struct stream_reader r;
 	struct buf copy = BUF_INIT, out = BUF_INIT;
 	const char *why = NULL;
@@ -367,7 +279,8 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 			strerror(-fd));
 		return EXIT_FAILED;
 	}
-	if (dupcheck_init(&check.paths, DUPCHECK_RUN_DEFAULT)) {
+	if (plan_check_init(&check, totals)) {
+		plan_check_free(&check);
 		fprintf(stderr, "iouput: %s\n", strerror(ENOMEM));
 		close(fd);
 		return EXIT_FAILED;
@@ -376,7 +289,9 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 	while (ret == 0 && (ret = stream_read_record(&r, &rec, &len)) == 1) {
 		buf_clear(&copy);
 		ret = buf_append(&copy, rec, len + 1);
-		if (!ret && check_record(copy.data, len, r.recno, &why, &check))
+		if (!ret)
+			ret = plan_check_record(&check, copy.data, len, r.recno, &why);
+		if (ret && why)
 			ret = -EBADMSG;
 		if (!ret)
 			ret = spool_add(fd, &out, rec, len + 1);
@@ -390,19 +305,21 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 	/* Where reading stopped: the bad record, or the one it ended inside. */
 	if (ret < 0)
 		bad_recno = r.recno + (why ? 0 : 1);
-	if (ret == 0 || ret == -EBADMSG) {
-		int repeat = check_repeats(&check, bad_recno, &bad_recno, &why);
+	if ((ret == 0 || ret == -EBADMSG) && r.recno) {
+		int repeat = plan_check_repeats(&check, bad_recno, &bad_recno, &why);
 
 		ret = repeat ? (repeat == -EINVAL ? -EBADMSG : repeat) : ret;
 	}
-	if (ret < 0)
+	if (ret < 0 && r.recno == 0 && why)
+		fprintf(stderr, "iouput: %s: %s\n", plan_name, why);
+	else if (ret < 0)
 		fprintf(stderr, "iouput: %s: record %llu: %s\n", plan_name,
 			(unsigned long long)bad_recno,
 			why		  ? why
 			: ret == -EBADMSG ? "ends inside a record"
 					  : strerror(-ret));
 	stream_reader_free(&r);
-	dupcheck_free(&check.paths);
+	plan_check_free(&check);
 	buf_free(&copy);
 	buf_free(&out);
 	if (ret < 0) {

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * no-uring: run a command in which io_uring does not exist, the way a
+ * container's seccomp profile or kernel.io_uring_disabled makes it look, so
+ * the tests reach the tools' plain-syscall fallback without IOU_NO_URING.
+ *
+ *   no-uring [-e ENOSYS|EPERM] COMMAND [ARG]...
+ *
+ * io_uring_setup, io_uring_enter and io_uring_register fail with the errno
+ * given (default ENOSYS: a kernel without io_uring or a seccomp profile; EPERM
+ * is what kernel.io_uring_disabled=2 answers); every other system call works.
+ * The filter is inherited across fork and exec, so it holds for a whole
+ * pipeline started from COMMAND.
+ */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#if defined(__x86_64__)
+#define NATIVE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define NATIVE_ARCH AUDIT_ARCH_AARCH64
+#endif
+
+/* What the test suite takes as "this helper cannot work here": skip. */
+#define EXIT_UNSUPPORTED 77
+#define EXIT_USAGE	 2
+
+#ifdef NATIVE_ARCH
+/*
+ * A system call of another ABI (x32, or 32-bit compat) would reach io_uring
+ * under other numbers: such calls fail too rather than slip through.
+ */
+static int install_filter(unsigned err)
+{
+	struct sock_filter code[] = {
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NATIVE_ARCH, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err),
+	    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+#ifdef __x86_64__
+	    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000u /* __X32_SYSCALL_BIT */, 3, 0),
+#else
+	    BPF_JUMP(BPF_JMP | BPF_JA, 0, 0, 0),
+#endif
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 2, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_enter, 1, 0),
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_register, 0, 1),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | err),
+	    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {sizeof(code) / sizeof(code[0]), code};
+
+	/* Without it an unprivileged process may not install a filter. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
+		return -errno;
+	if (syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
+		return -errno;
+	return 0;
+}
+#endif
+
+static int parse_errno(const char *name, unsigned *err)
+{
+	if (strcmp(name, "ENOSYS") == 0)
+		*err = ENOSYS;
+	else if (strcmp(name, "EPERM") == 0)
+		*err = EPERM;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned err = ENOSYS;
+	int c;
+
+	while ((c = getopt(argc, argv, "+e:")) != -1)
+		if (c != 'e' || parse_errno(optarg, &err)) {
+			fputs("usage: no-uring [-e ENOSYS|EPERM] COMMAND [ARG]...\n", stderr);
+			return EXIT_USAGE;
+		}
+	if (optind == argc) {
+		fputs("usage: no-uring [-e ENOSYS|EPERM] COMMAND [ARG]...\n", stderr);
+		return EXIT_USAGE;
+	}
+#ifdef NATIVE_ARCH
+	c = install_filter(err);
+	if (c) {
+		fprintf(stderr, "no-uring: cannot install the seccomp filter: %s\n", strerror(-c));
+		return EXIT_UNSUPPORTED;
+	}
+	execvp(argv[optind], argv + optind);
+	fprintf(stderr, "no-uring: %s: %s\n", argv[optind], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
+#else
+	fputs("no-uring: no seccomp filter for this architecture\n", stderr);
+	return EXIT_UNSUPPORTED;
+#endif
+}
