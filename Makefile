@@ -130,6 +130,8 @@ demo: deps all
 bench: deps all $(BUILD)/bench/ptcopy
 	@bench/walk
 	@bench/copy
+	@bench/tunables
+	@bench/scaling
 	@bench/plan-memory
 
 # The plain-threads baseline the copy benches time next to iou: one file, no

@@ -293,7 +293,7 @@ check_tools() {
 setup_dir() {
 	CREATED_DIR=0
 	if [[ -z $DIR ]]; then
-		DIR=$(mktemp -d "${TMPDIR:-/tmp}/iou-bench-copy.XXXXXX")
+		DIR=$(mktemp -d "${TMPDIR:-/tmp}/${STAMP_NAME#.}.XXXXXX")
 		CREATED_DIR=1
 	elif [[ ! -e $DIR ]]; then
 		mkdir -p -- "$DIR"
