@@ -4,8 +4,9 @@
 
 /*
  * The first member of each hard-link group: (device, inode) to the path and
- * type first seen for it. Open addressing, 32 bytes a slot at most 50% load,
- * plus the path bytes; only hard-linked objects are ever put in.
+ * type first seen for it, through an inomap to an array of entries (about
+ * 64 bytes a group, plus the path bytes); only hard-linked objects are ever
+ * put in.
  */
 
 #include <stdbool.h>
@@ -13,17 +14,18 @@
 #include <stdint.h>
 
 #include "iou/buf.h"
+#include "iou/inomap.h"
 
 struct linkmap {
-	struct linkmap_slot *slots;
-	size_t cap; /* a power of two, or 0 */
-	size_t count;
+	struct inomap index;	       /* (dev, ino) to an entry's number */
+	struct linkmap_entry *entries; /* one per group */
+	size_t cap, count;
 	struct buf paths; /* every first member's path, back to back */
 };
 
 #define LINKMAP_INIT                                                                               \
 	{                                                                                          \
-		NULL, 0, 0, BUF_INIT                                                               \
+		INOMAP_INIT, NULL, 0, 0, BUF_INIT                                                  \
 	}
 
 struct linkmap_first {
