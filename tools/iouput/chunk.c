@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "copy.h"
+#include "iou/fdlimit.h"
 
 /* A file's source and its staging file, both open. */
 struct staged {
@@ -39,8 +40,9 @@ static int staged_open(struct exec_worker *w, const struct plan_record *p, int f
 	if (ret)
 		return ret;
 	s->name = name;
-	s->dst = openat(s->dirfd, s->staging, flags | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
-	return s->dst < 0 ? -errno : 0;
+	s->dst =
+	    fdlimit_openat(s->dirfd, s->staging, flags | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+	return s->dst < 0 ? s->dst : 0;
 }
 
 static void staged_close(struct staged *s)
