@@ -11,9 +11,6 @@
 
 load helpers
 
-IOUPLAN=$IOU_BIN/iouplan
-IOUPUT=$IOU_BIN/iouput
-
 setup_file() {
 	require_iouwalk
 	require_tools iouplan iouput

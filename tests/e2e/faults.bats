@@ -6,10 +6,6 @@
 
 load helpers
 
-IOUPLAN=$IOU_BIN/iouplan
-IOUPUT=$IOU_BIN/iouput
-IOUSYNC=$IOU_BIN/iousync
-
 setup() {
 	require_iouwalk
 	T=$(make_tmpdir)

@@ -15,6 +15,9 @@ TESTS_DIR=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 REPO_DIR=$(cd "$TESTS_DIR/.." && pwd)
 IOU_BIN=${IOU_BIN:-$REPO_DIR/build/bin}
 IOUWALK=$IOU_BIN/iouwalk
+IOUPLAN=$IOU_BIN/iouplan
+IOUPUT=$IOU_BIN/iouput
+IOUSYNC=$IOU_BIN/iousync
 # Test helper programs (tests/tools/*.c), built beside the tools' bin/.
 IOU_TEST_TOOLS=${IOU_TEST_TOOLS:-$IOU_BIN/../tests}
 NO_URING=$IOU_TEST_TOOLS/no-uring

@@ -8,10 +8,6 @@
 
 load helpers
 
-IOUPLAN=$IOU_BIN/iouplan
-IOUPUT=$IOU_BIN/iouput
-IOUSYNC=$IOU_BIN/iousync
-
 setup() {
 	require_iouwalk
 	require_tools iouplan iouput iousync

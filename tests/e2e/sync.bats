@@ -11,8 +11,6 @@
 
 load helpers
 
-IOUSYNC=$IOU_BIN/iousync
-
 setup_file() {
 	require_iouwalk
 	require_tools iousync iouplan iouput

@@ -22,8 +22,6 @@
 
 load ../e2e/helpers
 
-IOUSYNC=$IOU_BIN/iousync
-
 # Print a line on the terminal (bats shows stdout only on failure).
 say() { echo "# $*" >&3; }
 

@@ -6,8 +6,6 @@
 
 load ../e2e/helpers
 
-IOUSYNC=$IOU_BIN/iousync
-
 setup_file() {
 	require_tools iouwalk iouplan iouput iousync
 }
