@@ -140,7 +140,10 @@ sync_resyncs() {
 	small_tree "$T/src"
 	# LeakSanitizer cannot run under ptrace: in an ASan build, no leak check here.
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		under ENOSYS strace -f -qq -e trace=io_uring_setup -o "$T/trace" "$IOUSYNC" "$T/src" "$T/dst"
+		under ENOSYS strace -ff -qq -e trace=io_uring_setup -o "$T/trace" "$IOUSYNC" "$T/src" "$T/dst"
+	# One file per thread (-ff): calls of two threads are never split into
+	# "<unfinished ...>" and "<... resumed>" lines.
+	cat "$T"/trace.* >"$T/trace"
 	cat "$T/trace"
 	grep -q 'io_uring_setup(.*= -1 ENOSYS' "$T/trace"
 	run grep -v 'io_uring_setup(.*= -1 ENOSYS' "$T/trace"
