@@ -2,11 +2,13 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static const int terminating[] = {SIGINT, SIGTERM, SIGHUP};
@@ -96,6 +98,39 @@ static void forward(const struct stage *st, int n, int sig)
 			kill(st[i].pid, sig);
 }
 
+/* Whether a stage died of a signal iousync itself waits for (^C, TERM, HUP). */
+static bool stage_died_of_waited(const struct stage *st, int n, const sigset_t *wait)
+{
+	for (int i = 0; i < n; i++)
+		if (WIFSIGNALED(st[i].wstatus) && WTERMSIG(st[i].wstatus) != SIGCHLD &&
+		    sigismember(wait, WTERMSIG(st[i].wstatus)) == 1)
+			return true;
+	return false;
+}
+
+/*
+ * A signal sent to the whole process group (^C) may reach a stage, end it
+ * and have it reaped before it reaches us. When a stage died of such a
+ * signal, give ours a moment to arrive: only if it does not was the stage
+ * killed on its own, which stages_status() then reports.
+ */
+#define GROUP_SIGNAL_GRACE_NS 200000000L
+
+static void catch_pending(const struct stage *st, int n, struct signals *sg)
+{
+	struct timespec grace = {0, 0};
+	siginfo_t si;
+
+	if (stage_died_of_waited(st, n, &sg->wait))
+		grace.tv_nsec = GROUP_SIGNAL_GRACE_NS;
+	while (sigtimedwait(&sg->wait, &si, &grace) > 0) {
+		if (si.si_signo != SIGCHLD) {
+			sg->caught = si.si_signo;
+			return;
+		}
+	}
+}
+
 static void wait_all(struct stage *st, int n, struct signals *sg)
 {
 	siginfo_t si;
@@ -106,6 +141,7 @@ static void wait_all(struct stage *st, int n, struct signals *sg)
 		sg->caught = si.si_signo;
 		forward(st, n, si.si_signo);
 	}
+	catch_pending(st, n, sg);
 }
 
 static void close_unless(int fd, int keep)
