@@ -44,6 +44,11 @@ bool plan_change_is_valid(const char *s)
 	return true;
 }
 
+bool plan_change_is_new(const char *change)
+{
+	return change[0] == '\0' || memcmp(change, PLAN_CHANGE_NEW, PLAN_CHANGE_LEN) == 0;
+}
+
 const char *plan_op_name(enum plan_op op)
 {
 	return (unsigned)op < PLAN_OP_COUNT ? plan_ops[op].name : NULL;

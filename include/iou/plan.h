@@ -72,6 +72,9 @@ void plan_staging_name(const char *path, size_t len, char out[PLAN_STAGING_NAME_
 /* Whether s (PLAN_CHANGE_LEN bytes) is a valid CHANGE field. */
 bool plan_change_is_valid(const char *s);
 
+/* Whether a record's change field says the destination lacks the object. */
+bool plan_change_is_new(const char *change);
+
 /* The word of an operation, as it appears in the stream. */
 const char *plan_op_name(enum plan_op op);
 

@@ -20,7 +20,7 @@ int batch_ring_init(struct batch_ring *b, unsigned max_workers, size_t buf_size)
 	int ret;
 
 	memset(b, 0, sizeof(*b));
-	ret = uring_init(&b->ring, 3 * BATCH_FILES, max_workers);
+	ret = uring_init(&b->ring, 2 * BATCH_FILES, max_workers);
 	if (ret)
 		return ret;
 	b->buf_size = buf_size;
@@ -89,7 +89,30 @@ static bool fd_shortage(int res)
 	return res == -EMFILE || res == -ENFILE;
 }
 
-/* Open every source and an unnamed file beside every final name. */
+/*
+ * A file the destination did not have is created under its final name:
+ * half the kernel's work of an unnamed file linked in later (no orphan list,
+ * no second directory lookup). A kill leaves it with the time of the kill,
+ * not the source's mtime, which is set last, so no rerun's quick check
+ * trusts it; any failure seen here removes it, and a termination signal lets
+ * the batch finish first (pool_hold_batches()). Replacements still go
+ * through an unnamed file and a rename, so the old file stays whole until
+ * the new one is.
+ */
+static void batch_queue_create(struct batch_ring *b, struct batch_item *it, unsigned i, int ddir)
+{
+	struct io_uring_sqe *sqe = batch_sqe(b, 2 * i + 1);
+	uint32_t mode = meta_create_mode(&it->p->obj);
+
+	it->direct = plan_change_is_new(it->p->change);
+	if (it->direct)
+		io_uring_prep_openat(sqe, ddir, it->name,
+				     O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, mode);
+	else
+		io_uring_prep_openat(sqe, ddir, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+}
+
+/* Open every source, and a file to write for each (see batch_queue_create). */
 static int batch_open(struct batch_ring *b, int sdir, int ddir, struct batch_item *it, unsigned n)
 {
 	int ret, err;
@@ -97,9 +120,7 @@ static int batch_open(struct batch_ring *b, int sdir, int ddir, struct batch_ite
 	for (unsigned i = 0; i < n; i++) {
 		io_uring_prep_openat(batch_sqe(b, 2 * i), sdir, it[i].name,
 				     O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0);
-		io_uring_prep_openat(batch_sqe(b, 2 * i + 1), ddir, ".",
-				     O_TMPFILE | O_WRONLY | O_CLOEXEC,
-				     meta_create_mode(&it[i].p->obj));
+		batch_queue_create(b, &it[i], i, ddir);
 	}
 	ret = uring_submit_collect(&b->ring, 2 * n, b->res);
 	if (ret)
@@ -108,8 +129,11 @@ static int batch_open(struct batch_ring *b, int sdir, int ddir, struct batch_ite
 		it[i].src = b->res[2 * i];
 		it[i].dst = b->res[2 * i + 1];
 		err = it[i].dst;
+		it[i].created = it[i].direct && err >= 0;
 		if (fd_shortage(it[i].src) || fd_shortage(err))
 			it[i].slow = true; /* once this batch is closed, alone and patient */
+		else if (it[i].direct && err == -EEXIST)
+			it[i].slow = true; /* something is there: replace it by a rename */
 		else if (it[i].src < 0)
 			item_fail(&it[i], it[i].src, "open source");
 		else if (err == -EOPNOTSUPP || err == -EISDIR || err == -EINVAL)
@@ -141,27 +165,19 @@ static void batch_queue_data(struct batch_ring *b, struct batch_item *it, unsign
 	sqe->flags |= IOSQE_IO_LINK;
 }
 
-/* The source's size and time once its data is read: see exec_source_unchanged(). */
-static void batch_queue_stat(struct batch_ring *b, struct batch_item *it, unsigned i)
+/*
+ * Did the source stay as the walk saw it, now that its data is read? A plain
+ * statx: in the ring it would always be punted to an io-wq thread, and the
+ * wake-ups cost more than the syscall.
+ */
+static void batch_check_source(struct batch_item *it)
 {
-	io_uring_prep_statx(batch_sqe(b, 2 * BATCH_FILES + i), it->src, "", AT_EMPTY_PATH,
-			    STATX_SIZE | STATX_MTIME, &it->stx);
-}
+	struct statx s;
 
-/* An item whose data went through: did the source stay as the walk saw it? */
-static void batch_check_source(struct batch_item *it, int stat_res)
-{
-	const struct statx *s = &it->stx;
-
-	/* A short write broke the chain (and was finished by hand): ask directly. */
-	if (stat_res == -ECANCELED)
-		stat_res = statx(it->src, "", AT_EMPTY_PATH, STATX_SIZE | STATX_MTIME, &it->stx)
-			       ? -errno
-			       : 0;
-	if (stat_res < 0)
-		item_fail(it, stat_res, "stat source");
-	else if (!exec_source_unchanged(&it->p->obj, s->stx_size, s->stx_mtime.tv_sec,
-					s->stx_mtime.tv_nsec))
+	if (statx(it->src, "", AT_EMPTY_PATH, STATX_SIZE | STATX_MTIME, &s))
+		item_fail(it, -errno, "stat source");
+	else if (!exec_source_unchanged(&it->p->obj, s.stx_size, s.stx_mtime.tv_sec,
+					s.stx_mtime.tv_nsec))
 		item_fail(it, -ESTALE, EXEC_STEP_CHANGED);
 }
 
@@ -178,8 +194,6 @@ static int batch_data(struct batch_ring *b, struct batch_item *it, unsigned n)
 			batch_queue_data(b, &it[i], i, b->bufs + (size_t)i * b->buf_size);
 			queued += 2;
 		}
-		batch_queue_stat(b, &it[i], i);
-		queued++;
 	}
 	ret = uring_submit_collect(&b->ring, queued, b->res);
 	if (ret)
@@ -202,18 +216,49 @@ static int batch_data(struct batch_ring *b, struct batch_item *it, unsigned n)
 		if (it[i].ret)
 			it[i].step = it[i].step[0] ? it[i].step : "copy data";
 		else
-			batch_check_source(&it[i], b->res[2 * BATCH_FILES + i]);
+			batch_check_source(&it[i]);
 	}
 	return 0;
 }
 
+/*
+ * The owner the files of this batch were created with. One thread's
+ * credentials made them all in one directory, so one fstat stands for the
+ * batch and spares a chown per file whose source has that owner. Only root
+ * chowns at all, so only then is the fstat worth making.
+ */
+static void batch_learn_owner(const struct exec_worker *w, const struct batch_item *it, unsigned n,
+			      struct meta_created *created)
+{
+	struct stat st;
+
+	created->owner_known = false;
+	if (!w->shared->meta.set_owner)
+		return;
+	for (unsigned i = 0; i < n; i++) {
+		if (!item_live(&it[i]))
+			continue;
+		if (fstat(it[i].dst, &st) == 0) {
+			created->owner_known = true;
+			created->uid = st.st_uid;
+			created->gid = st.st_gid;
+		}
+		return;
+	}
+}
+
 static void batch_meta(struct exec_worker *w, struct batch_item *it, unsigned n)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (item_live(&it[i]))
-			it[i].ret = meta_apply_fd(&w->shared->meta, it[i].src, it[i].dst,
-						  &it[i].p->obj, meta_create_mode(&it[i].p->obj),
-						  &it[i].warn, &it[i].step);
+	struct meta_created created;
+
+	batch_learn_owner(w, it, n, &created);
+	for (unsigned i = 0; i < n; i++) {
+		if (!item_live(&it[i]))
+			continue;
+		created.mode = meta_create_mode(&it[i].p->obj);
+		it[i].ret = meta_apply_fd(&w->shared->meta, it[i].src, it[i].dst, &it[i].p->obj,
+					  &created, &it[i].warn, &it[i].step);
+	}
 }
 
 static void batch_queue_link(struct batch_ring *b, struct batch_item *it, unsigned i, int ddir)
@@ -236,7 +281,7 @@ static int batch_link(struct batch_ring *b, struct exec_worker *w, int ddir, str
 	int ret;
 
 	for (unsigned i = 0; i < n; i++) {
-		if (item_live(&it[i])) {
+		if (item_live(&it[i]) && !it[i].direct) {
 			batch_queue_link(b, &it[i], i, ddir);
 			queued++;
 		}
@@ -245,7 +290,7 @@ static int batch_link(struct batch_ring *b, struct exec_worker *w, int ddir, str
 	if (ret)
 		return ret;
 	for (unsigned i = 0; i < n; i++) {
-		if (!item_live(&it[i]) || b->res[i] == 0)
+		if (!item_live(&it[i]) || it[i].direct || b->res[i] == 0)
 			continue;
 		/* AT_EMPTY_PATH may want CAP_DAC_READ_SEARCH; /proc does not. */
 		if (b->res[i] == -ENOENT || b->res[i] == -EPERM)
@@ -295,7 +340,20 @@ static void batch_start(struct batch_item *it, unsigned n, bool slow)
 		it[i].name = last_component(it[i].p->obj.path);
 		it[i].src = it[i].dst = -1;
 		it[i].slow = slow;
+		it[i].direct = it[i].created = false;
 	}
+}
+
+/*
+ * Remove what this batch created under a final name but could not finish
+ * (a slow item is redone from scratch), so nothing partial keeps that name.
+ */
+static void batch_undo_created(int ddir, struct batch_item *it, unsigned n)
+{
+	/* Should the removal fail, the wrong mtime still marks the file as unfinished. */
+	for (unsigned i = 0; i < n; i++)
+		if (it[i].created && !item_live(&it[i]))
+			(void)unlinkat(ddir, it[i].name, 0);
 }
 
 /* A file the ring could not take, copied as any other record. */
@@ -311,7 +369,7 @@ static void batch_by_exec(struct exec_worker *w, struct batch_item *it)
 void batch_copy(struct batch_ring *b, struct exec_worker *w, struct batch_item *it, unsigned n)
 {
 	const char *name;
-	int sdir, ddir, ret;
+	int sdir, ddir = -1, ret;
 
 	/* A directory that cannot be resolved: let exec name the failing step. */
 	ret = exec_parents(w, &it[0].p->obj, &sdir, &ddir, &name);
@@ -332,6 +390,8 @@ void batch_copy(struct batch_ring *b, struct exec_worker *w, struct batch_item *
 				it[i].slow = true;
 	}
 	batch_close(b, it, n);
+	if (ddir >= 0)
+		batch_undo_created(ddir, it, n);
 	for (unsigned i = 0; i < n; i++)
 		if (it[i].slow)
 			batch_by_exec(w, &it[i]);

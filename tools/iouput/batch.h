@@ -5,11 +5,15 @@
 /*
  * Copying many small files of one directory at once through a worker's own
  * io_uring. Instead of a dozen syscalls per file, a batch of files costs
- * four ring submissions: every open (source and unnamed destination), every
- * read+write pair (linked, into registered buffers), every link into place,
- * every close. Only what io_uring cannot do (chown, chmod, xattr listing,
- * times) stays a plain syscall per file. The result is the same as
- * exec_record() on each file: data only under a final name once complete.
+ * three ring submissions: every open (the source, and the destination:
+ * created under its final name when the plan says it is new, else an
+ * unnamed file), every read+write pair (linked, into registered buffers),
+ * every close; replacements add one to link their unnamed files into
+ * place. What io_uring cannot do, or would only punt to io-wq threads
+ * (stat, xattr listing, times; chown and chmod when the new file lacks the
+ * source's owner or mode), stays a plain syscall per file. The result is
+ * the same as exec_record() on each file: a final name never holds a
+ * partial file that a rerun would trust.
  *
  * Small files of a destination that can share extents do not come here:
  * a reflink beats copying the bytes at any size (see batch_fits()).
@@ -37,8 +41,9 @@ struct batch_item {
 	/* private to batch_copy() */
 	const char *name;
 	int src, dst;
-	bool slow;	  /* leave to exec_record(): e.g. no O_TMPFILE here */
-	struct statx stx; /* the source after its data was read */
+	bool slow;    /* leave to exec_record(): e.g. no O_TMPFILE here */
+	bool direct;  /* new: created under its final name, not unnamed */
+	bool created; /* direct and made by this batch: undone if it fails */
 	char proc[32];
 };
 
@@ -49,7 +54,7 @@ struct batch_ring {
 	bool fixed;		  /* bufs registered with the ring */
 	bool proc_link;		  /* link through /proc/self/fd: AT_EMPTY_PATH refused */
 	bool broken;		  /* io_uring_enter failed: copy file by file */
-	int res[3 * BATCH_FILES]; /* by SQE id: 2 per file, then a statx each */
+	int res[2 * BATCH_FILES]; /* by SQE id: 2 per file */
 };
 
 /*

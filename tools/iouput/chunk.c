@@ -106,8 +106,8 @@ static int seal_staged(struct exec_worker *w, const struct plan_record *p, struc
 		ret = -errno;
 	}
 	if (!ret)
-		ret = meta_apply_fd(&w->shared->meta, s->src, s->dst, &p->obj, META_MODE_UNKNOWN,
-				    &res->warn, &res->step);
+		ret = meta_apply_fd(&w->shared->meta, s->src, s->dst, &p->obj, NULL, &res->warn,
+				    &res->step);
 	if (!ret && renameat(s->dirfd, s->staging, s->dirfd, s->name)) {
 		res->step = "rename into place";
 		ret = -errno;

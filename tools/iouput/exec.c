@@ -246,7 +246,8 @@ int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_re
 	if (!ret)
 		ret = exec_check_source(src, &p->obj, res);
 	if (!ret)
-		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, meta_create_mode(&p->obj),
+		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj,
+				    &(struct meta_created){.mode = meta_create_mode(&p->obj)},
 				    &res->warn, &res->step);
 	if (!ret) {
 		res->step = "rename into place";
@@ -391,8 +392,7 @@ static int exec_dirmeta(struct exec_worker *w, const struct plan_record *p, cons
 		goto out;
 	ret = 0;
 	if (dir_needs_restoring(w, dst, p))
-		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, META_MODE_UNKNOWN, warn,
-				    step);
+		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, NULL, warn, step);
 	close(dst);
 out:
 	close(src);

@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,6 +453,50 @@ static int open_destination(const char *dst, bool dry_run, int *fd)
 	return -1;
 }
 
+/*
+ * SIGINT, SIGTERM and SIGHUP, less those the process was started ignoring
+ * (nohup, a background job): blocked, an ignored signal would be queued and
+ * taken by sigwait after all.
+ */
+static void termination_signals(sigset_t *set)
+{
+	static const int terminating[] = {SIGINT, SIGTERM, SIGHUP};
+	struct sigaction old;
+
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++)
+		if (sigaction(terminating[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaddset(set, terminating[i]);
+}
+
+/* How long a termination signal waits for running batches (see below). */
+#define SIGNAL_PATIENCE_SECONDS 2
+
+/*
+ * The one thread that takes termination signals: it lets running batches
+ * finish the files they create under final names (milliseconds), then ends
+ * the process by the signal, as if it had not been caught. Unnamed files
+ * of bigger copies vanish with the process.
+ */
+static void *signal_thread(void *arg)
+{
+	struct pool *pool = arg;
+	sigset_t set;
+	int sig;
+
+	termination_signals(&set);
+	if (sigwait(&set, &sig))
+		return NULL;
+	if (!pool_hold_batches(pool, SIGNAL_PATIENCE_SECONDS))
+		fputs("iouput: interrupted with files half written; their times mark them for the "
+		      "next run to redo\n",
+		      stderr);
+	signal(sig, SIG_DFL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	raise(sig);
+	return NULL;
+}
+
 /* Start the workers (and the progress reporter), carry the plan out, stop them. */
 static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 		   const struct plan_totals *totals)
@@ -470,6 +516,8 @@ static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 	struct progress progress;
 	struct pool pool;
 	bool reporting = false;
+	sigset_t blocked, old_mask;
+	pthread_t signals;
 	int status, ret;
 
 	if (fd_limit < pool_fds_needed(1))
@@ -477,7 +525,12 @@ static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 			"iouput: warning: the descriptor limit (%zu) is below the %zu a deep tree "
 			"may need; raise it with ulimit -n\n",
 			fd_limit, pool_fds_needed(1));
-	if (pool_start(&pool, &cfg, sh, cli->dst) || exec_worker_init(&serial, sh)) {
+	/* Blocked before any thread starts, so that every thread inherits it. */
+	termination_signals(&blocked);
+	pthread_sigmask(SIG_BLOCK, &blocked, &old_mask);
+	if (pool_start(&pool, &cfg, sh, cli->dst) || exec_worker_init(&serial, sh) ||
+	    pthread_create(&signals, NULL, signal_thread, &pool)) {
+		pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 		fputs("iouput: cannot start workers\n", stderr);
 		return EXIT_FAILED;
 	}
@@ -489,6 +542,10 @@ static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 	}
 	ret = carry_out(spool, &pool, sh, &serial);
 	status = pool_stop(&pool) || ret ? EXIT_FAILED : 0;
+	/* Every file is whole now: a signal from here on may end us at once. */
+	pthread_cancel(signals);
+	pthread_join(signals, NULL);
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	if (reporting)
 		progress_stop(&progress);
 	if (ret < 0)

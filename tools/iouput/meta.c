@@ -112,25 +112,31 @@ uint32_t meta_create_mode(const struct walk_record *r)
 	return r->mode & 0755;
 }
 
+/* Whether fd needs a chown to r's owner: it might not have it already. */
+static bool meta_owner_differs(const struct walk_record *r, const struct meta_created *created)
+{
+	return !created || !created->owner_known || created->uid != r->uid ||
+	       created->gid != r->gid;
+}
+
 int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_record *r,
-		  uint32_t created_mode, bool *warn_once, const char **step)
+		  const struct meta_created *created, bool *warn_once, const char **step)
 {
 	struct timespec ts[2];
 	int ret;
 
 	*warn_once = false;
 	*step = "chown";
-	if (m->set_owner && fchown(fd, r->uid, r->gid))
+	if (m->set_owner && meta_owner_differs(r, created) && fchown(fd, r->uid, r->gid))
 		return -errno;
 	*step = "chmod";
 	/* A chown never changes a mode without set-ID bits. */
-	if (r->mode != created_mode && fchmod(fd, r->mode))
+	if ((!created || r->mode != created->mode) && fchmod(fd, r->mode))
 		return -errno;
 	*step = "copy xattrs";
 	/* Only an object made just now is known to carry nothing the source lacks. */
-	ret =
-	    meta_copy_xattrs(m, &(struct xattrs_obj){src_fd, NULL}, &(struct xattrs_obj){fd, NULL},
-			     created_mode == META_MODE_UNKNOWN, warn_once);
+	ret = meta_copy_xattrs(m, &(struct xattrs_obj){src_fd, NULL},
+			       &(struct xattrs_obj){fd, NULL}, created == NULL, warn_once);
 	if (ret)
 		return ret;
 	*step = "set times";

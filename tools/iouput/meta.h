@@ -31,22 +31,30 @@ void meta_init(struct meta_ctx *m, bool set_owner);
  */
 uint32_t meta_create_mode(const struct walk_record *r);
 
-/* created_mode for meta_apply_fd() when the object was not just created. */
-#define META_MODE_UNKNOWN UINT32_MAX
+/*
+ * What an object created just now already has, so that meta_apply_fd() can
+ * skip a chmod or chown that would change nothing: a syscall costs more than
+ * the check.
+ */
+struct meta_created {
+	uint32_t mode;	  /* the mode it was created with */
+	bool owner_known; /* uid and gid are the owner it got */
+	uint32_t uid, gid;
+};
 
 /*
  * Owner, mode, extended attributes and times of r onto an open file or
- * directory, fd; created_mode is the mode fd was just created with, or
- * META_MODE_UNKNOWN for an object that was there before. The attributes are
- * copied from src_fd: every one the caller may write, POSIX ACLs included
- * (libattr's rules in /etc/xattr.conf decide what to skip); an object that
- * was there before also loses those of its own that the source lacks. A
- * destination without xattr support sets *warn_once to true the first time
- * across the whole run and is otherwise not an error.
+ * directory, fd; created says what fd was just created with, or is NULL for
+ * an object that was there before. The attributes are copied from src_fd:
+ * every one the caller may write, POSIX ACLs included (libattr's rules in
+ * /etc/xattr.conf decide what to skip); an object that was there before
+ * also loses those of its own that the source lacks. A destination without
+ * xattr support sets *warn_once to true the first time across the whole run
+ * and is otherwise not an error.
  * Returns 0 or a negative errno; *step names what failed.
  */
 int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_record *r,
-		  uint32_t created_mode, bool *warn_once, const char **step);
+		  const struct meta_created *created, bool *warn_once, const char **step);
 
 /*
  * Extended attributes of the object name in src_dir onto the one of the

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "batch.h"
 #include "iou/cursor.h"
@@ -124,7 +125,9 @@ static void pool_run_records(struct pool *p, struct exec_worker *w, struct batch
 		len = batch_run_length(p, ring, &pr[i], n - i);
 		for (unsigned k = 0; k < len; k++)
 			items[k].p = &pr[i + k];
+		pthread_rwlock_rdlock(&p->batches);
 		batch_copy(ring, w, items, len);
+		pthread_rwlock_unlock(&p->batches);
 		for (unsigned k = 0; k < len; k++)
 			report_item(p, &items[k]);
 	}
@@ -229,6 +232,26 @@ unsigned pool_batch_max(size_t fd_limit, unsigned threads, unsigned wanted)
 	return per_thread < 1 ? 1 : per_thread > wanted ? wanted : (unsigned)per_thread;
 }
 
+/* A waiting writer goes first: a signal must not wait behind a stream of batches. */
+static void pool_init_batch_lock(struct pool *p)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&p->batches, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
+bool pool_hold_batches(struct pool *p, unsigned seconds)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += seconds;
+	return pthread_rwlock_timedwrlock(&p->batches, &until) == 0;
+}
+
 int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared *shared,
 	       const char *dst_name)
 {
@@ -247,6 +270,7 @@ int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared
 	pthread_cond_init(&p->not_empty, NULL);
 	pthread_cond_init(&p->not_full, NULL);
 	pthread_cond_init(&p->idle, NULL);
+	pool_init_batch_lock(p);
 	for (; p->nthreads < cfg->threads; p->nthreads++)
 		if (pthread_create(&p->threads[p->nthreads], NULL, pool_thread, p))
 			break;
@@ -295,5 +319,6 @@ int pool_stop(struct pool *p)
 	pthread_cond_destroy(&p->not_full);
 	pthread_cond_destroy(&p->idle);
 	pthread_mutex_destroy(&p->lock);
+	pthread_rwlock_destroy(&p->batches);
 	return atomic_load(&p->failed) ? 1 : 0;
 }

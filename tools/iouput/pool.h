@@ -61,7 +61,8 @@ struct pool {
 	struct pool_config cfg;
 	int *cpus; /* CPUs to pin to, in order */
 	unsigned ncpus;
-	atomic_uint next_index; /* each thread takes one: its CPU */
+	atomic_uint next_index;	  /* each thread takes one: its CPU */
+	pthread_rwlock_t batches; /* read-held while a batch may leave partial files */
 };
 
 int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared *shared,
@@ -75,6 +76,15 @@ void pool_drain(struct pool *p);
 
 /* Drain, stop the threads and free. Returns 1 if any record failed, else 0. */
 int pool_stop(struct pool *p);
+
+/*
+ * Wait until no batch has a file half made under its final name, and start
+ * no other batch: what a termination signal does before the process ends.
+ * Gives up after `seconds` (a batch stuck on a hung file system must not
+ * make the process unkillable by ^C); returns whether every batch finished.
+ * Never released.
+ */
+bool pool_hold_batches(struct pool *p, unsigned seconds);
 
 /* Carry out a parsed record and report a failure once, with its path. */
 void pool_run_record(struct exec_worker *w, struct pool *p, const struct plan_record *pr);

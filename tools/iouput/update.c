@@ -107,8 +107,8 @@ static int meta_file(struct exec_worker *w, const struct plan_record *p, int dir
 		ret = dst = open_file_at(dirfd, name);
 	}
 	if (ret >= 0)
-		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, META_MODE_UNKNOWN,
-				    &res->warn, &res->step);
+		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, NULL, &res->warn,
+				    &res->step);
 	else if (denied(ret))
 		ret = meta_apply_at(&w->shared->meta, dirfd, name, &p->obj, &res->step);
 	if (dst >= 0)
