@@ -140,13 +140,16 @@ sync_resyncs() {
 	small_tree "$T/src"
 	# LeakSanitizer cannot run under ptrace: in an ASan build, no leak check here.
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
-		under ENOSYS strace -ff -qq -e trace=io_uring_setup -o "$T/trace" "$IOUSYNC" "$T/src" "$T/dst"
+		under ENOSYS strace -ff -qq -e trace=io_uring_setup -e signal=none -o "$T/trace" "$IOUSYNC" "$T/src" "$T/dst"
 	# One file per thread (-ff): calls of two threads are never split into
 	# "<unfinished ...>" and "<... resumed>" lines.
 	cat "$T"/trace.* >"$T/trace"
 	cat "$T/trace"
 	grep -q 'io_uring_setup(.*= -1 ENOSYS' "$T/trace"
-	run grep -v 'io_uring_setup(.*= -1 ENOSYS' "$T/trace"
+	# Every call was refused. (An strace older than the kernel also lists
+	# the syscalls it has no name for, such as listxattrat: not ours to check.)
+	grep 'io_uring_setup(' "$T/trace" >"$T/setups"
+	run grep -v 'io_uring_setup(.*= -1 ENOSYS' "$T/setups"
 	[ -z "$output" ]
 	rsync_oracle "$T/src" "$T/dst" "$T/rsync"
 }
