@@ -59,7 +59,7 @@ struct job {
 	struct toolset tools;
 	struct root src, dst;
 	int dst_list; /* iouwalk -X DST, for iouplan --against; -1 when DST is new */
-	int src_list; /* with --delete, iouwalk -X SRC, walked before planning; or -1 */
+	int src_list; /* iouwalk -X SRC, walked beside DST before planning; or -1 */
 	struct signals sig;
 };
 
@@ -277,86 +277,100 @@ static int stages_status(const struct stage *st, int n, int caught)
 	return killed ? EXIT_FAILED : status;
 }
 
-/*
- * Walk root into a new unnamed file and rewind it. Returns the walk's exit
- * status; *list is the file if the walk ran to its end (status 0 or 1), else -1.
- */
-static int walk_into_file(struct job *job, const char *root, int *list)
-{
-	struct argv a;
-	struct stage st;
-	int fd, ret, status;
+/* The two walks into unnamed files: DST's, and SRC's beside it. */
+enum { LIST_DST, LIST_SRC, LIST_COUNT };
 
-	*list = -1;
-	fd = tmpfile_anon("iousync");
-	if (fd < 0) {
-		fprintf(stderr, "iousync: cannot create a temporary file: %s\n", strerror(-fd));
+static void close_lists(int *fds)
+{
+	for (int i = 0; i < LIST_COUNT; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/*
+ * Walk DST and SRC at once, each into a new unnamed file, and rewind them.
+ * Sets status[i] to each walk's exit status; fds[i] stays open only if that
+ * walk ran to its end (status 0 or 1). Returns 0, or an exit status when
+ * the walks could not run at all.
+ */
+static int walk_both(struct job *job, int *fds, int *status)
+{
+	const char *roots[LIST_COUNT] = {job->dst.name, job->src.name};
+	struct argv a[LIST_COUNT];
+	struct stage st[LIST_COUNT];
+	int ret;
+
+	for (int i = 0; i < LIST_COUNT; i++)
+		fds[i] = -1;
+	for (int i = 0; i < LIST_COUNT; i++) {
+		fds[i] = tmpfile_anon("iousync");
+		if (fds[i] < 0) {
+			fprintf(stderr, "iousync: cannot create a temporary file: %s\n",
+				strerror(-fds[i]));
+			close_lists(fds);
+			return EXIT_FAILED;
+		}
+		argv_walk(&a[i], &job->tools, job->opts, roots[i]);
+		stage_init(&st[i], tool_name(TOOL_WALK), a[i].v, -1);
+	}
+	ret = stages_run_apart(st, LIST_COUNT, fds, &job->sig);
+	for (int i = 0; i < LIST_COUNT; i++) {
+		status[i] = stages_status(&st[i], 1, job->sig.caught);
+		if (ret || !WIFEXITED(st[i].wstatus) || status[i] == EXIT_USAGE ||
+		    lseek(fds[i], 0, SEEK_SET) < 0) {
+			close(fds[i]);
+			fds[i] = -1;
+		}
+	}
+	if (ret < 0) {
+		fprintf(stderr, "iousync: cannot start %s: %s\n", tool_name(TOOL_WALK),
+			strerror(-ret));
+		close_lists(fds);
 		return EXIT_FAILED;
 	}
-	argv_walk(&a, &job->tools, job->opts, root);
-	stage_init(&st, tool_name(TOOL_WALK), a.v, -1);
-	ret = pipeline_run(&st, 1, -1, fd, &job->sig);
-	if (ret < 0) {
-		fprintf(stderr, "iousync: cannot start %s: %s\n", st.name, strerror(-ret));
-		goto fail;
-	}
-	status = stages_status(&st, 1, job->sig.caught);
-	if (!WIFEXITED(st.wstatus) || status == EXIT_USAGE)
-		goto out;
-	if (lseek(fd, 0, SEEK_SET) < 0) {
-		fprintf(stderr, "iousync: temporary file: %s\n", strerror(errno));
-		goto fail;
-	}
-	*list = fd;
-	return status;
-fail:
-	status = EXIT_FAILED;
-out:
-	close(fd);
-	return status;
+	return 0;
 }
 
 /*
- * A partial listing of DST would make iouplan --delete remove what the walk
- * missed, and copy over what it could not see: any failure stops here.
+ * With DST there, both trees are walked before planning, side by side (two
+ * cores list them in the time of one). A partial listing of DST would make
+ * iouplan --delete remove what the walk missed and copy over what it could
+ * not see: any failure there stops everything. An incomplete walk of SRC (an
+ * unreadable directory) deletes nothing, as rsync does after an I/O error,
+ * and the rest goes on. Returns 0, or the exit status to stop with;
+ * *deletes and *partial say how it went.
  */
-static int list_destination(struct job *job)
+static int list_trees(struct job *job, bool *deletes, bool *partial)
 {
-	if (!job->dst.exists)
-		return 0;
-	if (walk_into_file(job, job->dst.name, &job->dst_list) == 0)
-		return 0;
-	if (!job->sig.caught)
-		fprintf(stderr, "iousync: cannot list the destination %s: nothing was changed\n",
-			job->dst.name);
-	return EXIT_FAILED;
-}
-
-/*
- * With --delete, SRC is walked before planning: an incomplete walk (an
- * unreadable directory) would have its missing part deleted from DST. Then
- * nothing is deleted, as rsync does after an I/O error, and the rest goes on.
- * Returns 0, or the exit status to stop with; *deletes and *partial say how
- * it went.
- */
-static int list_source(struct job *job, bool *deletes, bool *partial)
-{
-	int status;
+	int fds[LIST_COUNT], status[LIST_COUNT], ret;
 
 	*deletes = *partial = false;
-	if (!job->opts->delete || !job->dst.exists)
+	if (!job->dst.exists)
 		return 0;
-	status = walk_into_file(job, job->src.name, &job->src_list);
-	if (status == 0) {
-		*deletes = true;
+	ret = walk_both(job, fds, status);
+	if (ret)
+		return ret;
+	job->dst_list = fds[LIST_DST];
+	job->src_list = fds[LIST_SRC];
+	if (status[LIST_DST] != 0) {
+		if (!job->sig.caught)
+			fprintf(stderr,
+				"iousync: cannot list the destination %s: nothing was changed\n",
+				job->dst.name);
+		return EXIT_FAILED;
+	}
+	if (status[LIST_SRC] == 0) {
+		*deletes = job->opts->delete;
 		return 0;
 	}
-	if (status == EXIT_FAILED && job->src_list >= 0 && !job->sig.caught) {
-		fputs("iousync: the source walk was incomplete: nothing is deleted\n", stderr);
+	if (status[LIST_SRC] == EXIT_FAILED && job->src_list >= 0 && !job->sig.caught) {
+		if (job->opts->delete)
+			fputs("iousync: the source walk was incomplete: nothing is deleted\n",
+			      stderr);
 		*partial = true;
 		return 0;
 	}
-	return status;
+	return status[LIST_SRC];
 }
 
 /* iouwalk SRC | iouplan [--against DST-LIST] | iouput DST; returns the exit status. */
@@ -415,9 +429,7 @@ static int run(struct job *job, const struct cli *cli)
 	/* Once iousync was told to stop, no further step starts. */
 	status = find_tools(&job->tools);
 	if (!status && !job->sig.caught)
-		status = list_destination(job);
-	if (!status && !job->sig.caught)
-		status = list_source(job, &deletes, &partial);
+		status = list_trees(job, &deletes, &partial);
 	if (!status && !job->sig.caught)
 		status = sync_trees(job, deletes);
 	if (partial && !status)

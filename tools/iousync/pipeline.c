@@ -189,3 +189,14 @@ int stage_exit_code(const struct stage *s)
 		return 1;
 	}
 }
+
+int stages_run_apart(struct stage *st, int n, const int *outs, struct signals *sg)
+{
+	int ret = 0, started = 0;
+
+	while (started < n && ret == 0)
+		if ((ret = stage_start(&st[started], -1, outs[started], &sg->saved)) == 0)
+			started++;
+	wait_all(st, started, sg);
+	return ret;
+}

@@ -44,6 +44,12 @@ void stage_init(struct stage *s, const char *name, const char *const *argv, int 
  */
 int pipeline_run(struct stage *st, int n, int in, int out, struct signals *sg);
 
+/*
+ * Start the n stages side by side, each reading nothing of ours and writing
+ * to outs[i], and wait for them as pipeline_run() does.
+ */
+int stages_run_apart(struct stage *st, int n, const int *outs, struct signals *sg);
+
 /* The stage's exit code, 0, 1 or 2 (anything else, or a signal, counts as 1). */
 int stage_exit_code(const struct stage *s);
 
