@@ -2,10 +2,11 @@
 #include "iou/record.h"
 
 #include <errno.h>
-#include <inttypes.h>
 #include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "iou/fmt.h"
 
 static const char record_types[] = "fdlpscb";
 static const uint32_t record_type_modes[] = {S_IFREG,  S_IFDIR, S_IFLNK, S_IFIFO,
@@ -31,78 +32,135 @@ static int target_byte_is_plain(unsigned char c)
 	return c >= 0x21 && c <= 0x7e && c != '%';
 }
 
-int record_encode_target(struct buf *b, const char *target, size_t len)
+/* Write a target percent-encoded (at most 3 bytes per byte); returns the end. */
+static char *encode_target(char *p, const char *target, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	int ret;
 
-	if (len == 1 && target[0] == '-')
-		return buf_append(b, "%2D", 3);
-	ret = buf_reserve(b, len * 3);
-	if (ret)
-		return ret;
+	if (len == 1 && target[0] == '-') {
+		memcpy(p, "%2D", 3);
+		return p + 3;
+	}
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)target[i];
 
 		if (target_byte_is_plain(c)) {
-			b->data[b->len++] = (char)c;
+			*p++ = (char)c;
 		} else {
-			b->data[b->len++] = '%';
-			b->data[b->len++] = hex[c >> 4];
-			b->data[b->len++] = hex[c & 15];
+			*p++ = '%';
+			*p++ = hex[c >> 4];
+			*p++ = hex[c & 15];
 		}
 	}
+	return p;
+}
+
+int record_encode_target(struct buf *b, const char *target, size_t len)
+{
+	int ret = len > SIZE_MAX / 3 ? -ENOMEM : buf_reserve(b, len * 3);
+
+	if (ret)
+		return ret;
+	b->len = (size_t)(encode_target(b->data + b->len, target, len) - b->data);
 	return 0;
 }
 
-static void format_flags(char out[RECORD_FLAGS_LEN], unsigned flags)
+/*
+ * Room for every field before TARGET at its widest, separators included:
+ * "T FFF " 6, DEV 22, INO and NLINK 21 each, MODE 12, UID and GID 11 each,
+ * SIZE, BLOCKS and RDEV 21 each, three times 32 each, XATTRS 34, a space.
+ */
+#define WALK_FIXED_MAX 320
+
+static char *put_devno(char *p, uint32_t major, uint32_t minor)
 {
-	out[0] = flags & RECORD_HARDLINKED ? 'h' : '-';
-	out[1] = flags & RECORD_REPEATED ? 'r' : '-';
-	out[2] = flags & RECORD_MOUNT ? 'm' : '-';
+	p = fmt_u64(p, major);
+	*p++ = ':';
+	return fmt_u64(p, minor);
 }
 
-static int format_time(struct buf *b, const struct record_time *t)
+/* " SEC.NSEC": seconds may be negative, nanoseconds take nine digits. */
+static char *put_time(char *p, const struct record_time *t)
 {
-	return buf_printf(b, " %" PRId64 ".%09" PRIu32, t->sec, t->nsec);
+	*p++ = ' ';
+	p = fmt_i64(p, t->sec);
+	*p++ = '.';
+	return fmt_u64_zpad(p, t->nsec, 9);
 }
 
+static char *put_xattrs(char *p, const struct walk_record *r)
+{
+	*p++ = ' ';
+	if (!r->has_xattrs) {
+		*p++ = '-';
+		return p;
+	}
+	p = fmt_hex_zpad(p, r->acl_digest, 16);
+	*p++ = ':';
+	return fmt_hex_zpad(p, r->xattr_digest, 16);
+}
+
+/* TYPE to XATTRS and the space after it; at most WALK_FIXED_MAX bytes. */
+static char *put_fixed_fields(char *p, const struct walk_record *r)
+{
+	*p++ = r->type;
+	*p++ = ' ';
+	p[0] = r->flags & RECORD_HARDLINKED ? 'h' : '-';
+	p[1] = r->flags & RECORD_REPEATED ? 'r' : '-';
+	p[2] = r->flags & RECORD_MOUNT ? 'm' : '-';
+	p[3] = ' ';
+	p = put_devno(p + 4, r->dev_major, r->dev_minor);
+	*p++ = ' ';
+	p = fmt_u64(p, r->ino);
+	*p++ = ' ';
+	p = fmt_u64(p, r->nlink);
+	*p++ = ' ';
+	p = fmt_oct_zpad(p, r->mode, 4);
+	*p++ = ' ';
+	p = fmt_u64(p, r->uid);
+	*p++ = ' ';
+	p = fmt_u64(p, r->gid);
+	*p++ = ' ';
+	p = fmt_u64(p, r->size);
+	*p++ = ' ';
+	p = fmt_u64(p, r->blocks);
+	*p++ = ' ';
+	p = put_devno(p, r->rdev_major, r->rdev_minor);
+	p = put_time(p, &r->atime);
+	p = put_time(p, &r->mtime);
+	p = put_time(p, &r->ctime);
+	p = put_xattrs(p, r);
+	*p++ = ' ';
+	return p;
+}
+
+/*
+ * One reservation for the whole record, then plain stores: the record is
+ * either appended whole or, out of memory, not at all.
+ */
 int record_format_walk(struct buf *b, const struct walk_record *r)
 {
-	size_t old = b->len;
-	char flags[RECORD_FLAGS_LEN];
+	size_t target_room = r->target ? r->target_len * 3 : 1;
+	char *p;
 	int ret;
 
-	format_flags(flags, r->flags);
-	ret = buf_printf(b,
-			 "%c %.3s %" PRIu32 ":%" PRIu32 " %" PRIu64 " %" PRIu64 " %04" PRIo32
-			 " %" PRIu32 " %" PRIu32 " %" PRIu64 " %" PRIu64 " %" PRIu32 ":%" PRIu32,
-			 r->type, flags, r->dev_major, r->dev_minor, r->ino, r->nlink, r->mode,
-			 r->uid, r->gid, r->size, r->blocks, r->rdev_major, r->rdev_minor);
-	if (!ret)
-		ret = format_time(b, &r->atime);
-	if (!ret)
-		ret = format_time(b, &r->mtime);
-	if (!ret)
-		ret = format_time(b, &r->ctime);
-	if (!ret && r->has_xattrs)
-		ret = buf_printf(b, " %016" PRIx64 ":%016" PRIx64, r->acl_digest, r->xattr_digest);
-	else if (!ret)
-		ret = buf_append(b, " -", 2);
-	if (!ret)
-		ret = buf_putc(b, ' ');
-	if (!ret)
-		ret = r->target ? record_encode_target(b, r->target, r->target_len)
-				: buf_putc(b, '-');
-	if (!ret)
-		ret = buf_putc(b, ' ');
-	if (!ret)
-		ret = buf_append(b, r->path, r->path_len);
-	if (!ret)
-		ret = buf_putc(b, '\0');
+	if (r->target_len > SIZE_MAX / 8 || r->path_len > SIZE_MAX / 8)
+		return -ENOMEM;
+	ret = buf_reserve(b, WALK_FIXED_MAX + target_room + 1 + r->path_len + 1);
 	if (ret)
-		b->len = old;
-	return ret;
+		return ret;
+	p = put_fixed_fields(b->data + b->len, r);
+	if (r->target)
+		p = encode_target(p, r->target, r->target_len);
+	else
+		*p++ = '-';
+	*p++ = ' ';
+	if (r->path_len)
+		memcpy(p, r->path, r->path_len);
+	p += r->path_len;
+	*p++ = '\0';
+	b->len = (size_t)(p - b->data);
+	return 0;
 }
 
 /* A cursor over the fields of one record. */

@@ -181,6 +181,56 @@ static void formatted_fields_read_like_find(void **state)
 	buf_free(&b);
 }
 
+/* Every numeric field at its extremes, as %PRIu64, %PRId64.%09u, %04o and %016x write them. */
+static void extreme_fields_read_like_printf(void **state)
+{
+	struct walk_record r = sample_record("p", 1);
+	struct buf b = BUF_INIT;
+	const char *want =
+	    "b -rm 4294967295:0 18446744073709551615 0 0000 4294967295 4294967295 0 "
+	    "18446744073709551615 4294967295:4294967295 -9223372036854775808.000000001 "
+	    "9223372036854775807.999999999 -1.000000000 "
+	    "0000000000000000:ffffffffffffffff - p";
+
+	(void)state;
+	r.type = 'b';
+	r.flags = RECORD_REPEATED | RECORD_MOUNT;
+	r.dev_major = UINT32_MAX;
+	r.dev_minor = 0;
+	r.ino = UINT64_MAX;
+	r.nlink = 0;
+	r.mode = 0;
+	r.uid = r.gid = UINT32_MAX;
+	r.size = 0;
+	r.blocks = UINT64_MAX;
+	r.rdev_major = r.rdev_minor = UINT32_MAX;
+	r.atime = (struct record_time){INT64_MIN, 1};
+	r.mtime = (struct record_time){INT64_MAX, 999999999};
+	r.ctime = (struct record_time){-1, 0};
+	r.has_xattrs = true;
+	r.acl_digest = 0;
+	r.xattr_digest = UINT64_MAX;
+	assert_int_equal(record_format_walk(&b, &r), 0);
+	assert_string_equal(b.data, want);
+	buf_free(&b);
+}
+
+/* A record goes on after what the buffer held, which stays as it was. */
+static void records_append_to_what_the_buffer_holds(void **state)
+{
+	struct walk_record r = sample_record("x", 1);
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(buf_append(&b, "keep", 4), 0);
+	assert_int_equal(record_format_walk(&b, &r), 0);
+	assert_int_equal(record_format_walk(&b, &r), 0);
+	assert_memory_equal(b.data, "keep", 4);
+	assert_int_equal(b.len, 4 + 2 * (strlen(b.data + 4) + 1));
+	assert_string_equal(b.data + 4, b.data + 4 + strlen(b.data + 4) + 1);
+	buf_free(&b);
+}
+
 /* Parse a record given as a string; return the error and reason. */
 static int parse_text(const char *text, const char **why)
 {
@@ -395,6 +445,8 @@ int main(void)
 	    cmocka_unit_test(encoded_target_is_one_field_of_printable_bytes),
 	    cmocka_unit_test(device_and_every_type_round_trip),
 	    cmocka_unit_test(formatted_fields_read_like_find),
+	    cmocka_unit_test(extreme_fields_read_like_printf),
+	    cmocka_unit_test(records_append_to_what_the_buffer_holds),
 	    cmocka_unit_test(malformed_records_are_rejected_with_the_field_named),
 	    cmocka_unit_test(paths_that_escape_the_root_are_rejected),
 	    cmocka_unit_test(header_round_trips_and_another_major_is_refused),
