@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Zeroed memory for large tables: small blocks plain, large ones on huge-page boundaries. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "iou/bigalloc.h"
+
+static void assert_all_zero(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			fail_msg("byte %zu is %u, not 0", i, p[i]);
+}
+
+static void small_blocks_are_zeroed(void **state)
+{
+	unsigned char *p = bigalloc_zeroed(1000, 16);
+
+	(void)state;
+	assert_non_null(p);
+	assert_all_zero(p, 16000);
+	bigalloc_free(p);
+}
+
+static void large_blocks_are_zeroed_and_start_on_a_huge_page(void **state)
+{
+	/* 24-byte slots, as a map's: not a whole number of huge pages. */
+	size_t n = (3 * BIGALLOC_HUGE) / 24 + 5;
+	unsigned char *p = bigalloc_zeroed(n, 24);
+
+	(void)state;
+	assert_non_null(p);
+	assert_int_equal((uintptr_t)p % BIGALLOC_HUGE, 0);
+	assert_all_zero(p, n * 24);
+	memset(p, 0xA5, n * 24); /* every byte asked for is there to write */
+	bigalloc_free(p);
+}
+
+static void sizes_that_overflow_are_refused(void **state)
+{
+	(void)state;
+	assert_null(bigalloc_zeroed(SIZE_MAX / 8, 16));
+	assert_null(bigalloc_zeroed(SIZE_MAX, 2));
+	bigalloc_free(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(small_blocks_are_zeroed),
+	    cmocka_unit_test(large_blocks_are_zeroed_and_start_on_a_huge_page),
+	    cmocka_unit_test(sizes_that_overflow_are_refused),
+	};
+
+	return cmocka_run_group_tests_name("bigalloc", tests, NULL, NULL);
+}
