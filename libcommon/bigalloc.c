@@ -14,7 +14,7 @@ void *bigalloc_zeroed(size_t n, size_t size)
 	if (size && n > (SIZE_MAX - BIGALLOC_HUGE) / size)
 		return NULL;
 	bytes = n * size;
-	if (bytes < BIGALLOC_HUGE)
+	if (bytes < BIGALLOC_HUGE / 2)
 		return calloc(n, size);
 	/* A huge page needs its 2 MiB aligned; aligned_alloc wants whole multiples. */
 	rounded = (bytes + BIGALLOC_HUGE - 1) & ~(BIGALLOC_HUGE - 1);

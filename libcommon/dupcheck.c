@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "iou/array.h"
+#include "iou/bigalloc.h"
 #include "iou/stream.h"
 #include "iou/tmpfile.h"
 
@@ -86,8 +87,7 @@ static void sort_keys(struct dupcheck_key *a, size_t n, unsigned d)
 			struct dupcheck_key k = a[next[b]], t;
 			unsigned kb;
 
-			/* Carry k to its bucket, taking that slot's key along, until one belongs in
-			 * b. */
+			/* Carry k to its bucket and take that slot's key on, until one is b's. */
 			while ((kb = key_digit(&k, d)) != b) {
 				t = a[next[kb]];
 				a[next[kb]++] = k;
@@ -118,7 +118,7 @@ int dupcheck_init(struct dupcheck *d, size_t run_cap)
 	memset(d, 0, sizeof(*d));
 	d->spill_fd = -1;
 	d->cap = run_cap < 2 ? 2 : run_cap;
-	d->run = malloc(d->cap * sizeof(*d->run));
+	d->run = bigalloc_zeroed(d->cap, sizeof(*d->run));
 	return d->run ? 0 : -ENOMEM;
 }
 
@@ -286,7 +286,7 @@ int dupcheck_finish(struct dupcheck *d, uint64_t *tag)
 void dupcheck_free(struct dupcheck *d)
 {
 	dupcheck_reset(d);
-	free(d->run);
+	bigalloc_free(d->run);
 	free(d->run_starts);
 	d->run = NULL;
 	d->run_starts = NULL;

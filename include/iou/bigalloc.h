@@ -7,10 +7,11 @@
  * sort runs). On the VMs the tools were measured on, the first touch of
  * each 4 KiB page costs about 30 us (a shadow-paging fault), more than
  * the work done in it: 100,000 paths in a hash table cost iouplan 2,000
- * faults. Blocks of BIGALLOC_HUGE bytes or more are therefore aligned to
- * and advised as transparent huge pages, faulted in once per 2 MiB where
- * the kernel allows it (transparent_hugepage "madvise" or "always"), and
- * as plain pages where it does not. Smaller blocks come from calloc().
+ * faults. Blocks of half BIGALLOC_HUGE or more are therefore rounded up
+ * to whole huge pages, aligned to them and advised as transparent huge
+ * pages, faulted in once per 2 MiB where the kernel allows it
+ * (transparent_hugepage "madvise" or "always"), and as plain pages where
+ * it does not. Smaller blocks come from calloc().
  */
 
 #include <stddef.h>

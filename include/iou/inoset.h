@@ -5,7 +5,7 @@
 /*
  * A set of (device, inode) pairs: how the tools tell the first link of a
  * hard-link group from the repeats. Open addressing, grows by doubling;
- * 16 bytes per member at most 50% load, tables from 2 MiB up on huge pages
+ * 16 bytes per member at most 50% load, tables from 1 MiB up on huge pages
  * (bigalloc.h). Not thread-safe: callers lock.
  */
 

@@ -29,16 +29,20 @@ static void small_blocks_are_zeroed(void **state)
 
 static void large_blocks_are_zeroed_and_start_on_a_huge_page(void **state)
 {
-	/* 24-byte slots, as a map's: not a whole number of huge pages. */
-	size_t n = (3 * BIGALLOC_HUGE) / 24 + 5;
-	unsigned char *p = bigalloc_zeroed(n, 24);
+	/* Half a huge page, and 24-byte slots that do not fill whole ones. */
+	const size_t sizes[][2] = {{BIGALLOC_HUGE / 2, 1}, {(3 * BIGALLOC_HUGE) / 24 + 5, 24}};
 
 	(void)state;
-	assert_non_null(p);
-	assert_int_equal((uintptr_t)p % BIGALLOC_HUGE, 0);
-	assert_all_zero(p, n * 24);
-	memset(p, 0xA5, n * 24); /* every byte asked for is there to write */
-	bigalloc_free(p);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		size_t n = sizes[i][0], size = sizes[i][1];
+		unsigned char *p = bigalloc_zeroed(n, size);
+
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % BIGALLOC_HUGE, 0);
+		assert_all_zero(p, n * size);
+		memset(p, 0xA5, n * size); /* every byte asked for is there to write */
+		bigalloc_free(p);
+	}
 }
 
 static void sizes_that_overflow_are_refused(void **state)
