@@ -284,6 +284,68 @@ static void malformed_records_are_rejected_with_the_field_named(void **state)
 	}
 }
 
+/* A record whose field number `at` (from 0) is text, the others those of a plain file. */
+static int parse_with_field(int at, const char *text, const char **why)
+{
+	const char *fields[] = {"f",	       "---",	      "1:2", "3", "1",	 "0644",
+				"0",	       "0",	      "0",   "0", "0:0", "0.000000000",
+				"0.000000000", "0.000000000", "-",   "-", "p"};
+	char rec[512] = "";
+
+	for (int i = 0; i < 17; i++) {
+		strcat(rec, i == at ? text : fields[i]);
+		if (i < 16)
+			strcat(rec, " ");
+	}
+	return parse_text(rec, why);
+}
+
+/* Each number is refused one past its largest value, however many digits it takes. */
+static void numbers_are_read_up_to_their_limits(void **state)
+{
+	static const struct {
+		int at;
+		const char *text;
+		int ok;
+	} cases[] = {
+	    {3, "18446744073709551615", 1},
+	    {3, "18446744073709551616", 0},
+	    {3, "99999999999999999999", 0},
+	    {3, "184467440737095516150", 0},
+	    {3, "9999999999999999999", 1},
+	    {3, "0", 1},
+	    {3, "01", 0},
+	    {6, "4294967295", 1},
+	    {6, "4294967296", 0},
+	    {6, "10000000000000000000", 0},
+	    {2, "4294967295:4294967295", 1},
+	    {2, "4294967296:0", 0},
+	    {2, "0:4294967296", 0},
+	    {2, "1:2:3", 0},
+	    {2, ":1", 0},
+	    {2, "1:", 0},
+	    {11, "-9223372036854775808.000000000", 1},
+	    {11, "-9223372036854775809.000000000", 0},
+	    {11, "9223372036854775807.999999999", 1},
+	    {11, "9223372036854775808.000000000", 0},
+	    {11, "-1.000000000", 1},
+	    {11, "--1.000000000", 0},
+	    {11, "1.0000000000", 0},
+	    {11, "1.00000000", 0},
+	    {11, "01.000000000", 0},
+	    {11, "1.00000000x", 0},
+	};
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret = parse_with_field(cases[i].at, cases[i].text, &why);
+
+		if ((ret == 0) != cases[i].ok)
+			fail_msg("case %zu (\"%s\"): %s", i, cases[i].text, ret ? why : "accepted");
+	}
+}
+
 static void paths_that_escape_the_root_are_rejected(void **state)
 {
 	static const char *const bad[] = {"/etc/passwd", "..",	"a/../../b", "a//b",
@@ -448,6 +510,7 @@ int main(void)
 	    cmocka_unit_test(extreme_fields_read_like_printf),
 	    cmocka_unit_test(records_append_to_what_the_buffer_holds),
 	    cmocka_unit_test(malformed_records_are_rejected_with_the_field_named),
+	    cmocka_unit_test(numbers_are_read_up_to_their_limits),
 	    cmocka_unit_test(paths_that_escape_the_root_are_rejected),
 	    cmocka_unit_test(header_round_trips_and_another_major_is_refused),
 	    cmocka_unit_test(reader_splits_on_nul_and_counts_records),
