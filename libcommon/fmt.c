@@ -15,14 +15,38 @@ static const char digit_pairs[201] = "00010203040506070809"
 				     "80818283848586878889"
 				     "90919293949596979899";
 
+/*
+ * Decimal digits of v: the bit length gives log10 within one (1233/4096 is
+ * just above log10(2)), a table settles which, instead of a loop per digit.
+ */
 static unsigned dec_digits(uint64_t v)
 {
-	unsigned n = 1;
+	static const uint64_t pow10[FMT_DEC_MAX] = {
+	    1ull,
+	    10ull,
+	    100ull,
+	    1000ull,
+	    10000ull,
+	    100000ull,
+	    1000000ull,
+	    10000000ull,
+	    100000000ull,
+	    1000000000ull,
+	    10000000000ull,
+	    100000000000ull,
+	    1000000000000ull,
+	    10000000000000ull,
+	    100000000000000ull,
+	    1000000000000000ull,
+	    10000000000000000ull,
+	    100000000000000000ull,
+	    1000000000000000000ull,
+	    10000000000000000000ull,
+	};
+	unsigned bits = 64 - (unsigned)__builtin_clzll(v | 1);
+	unsigned t = bits * 1233 >> 12;
 
-	/* 10^19 is the last power of ten below 2^64, so t never overflows. */
-	for (uint64_t t = 10; n < FMT_DEC_MAX && v >= t; t *= 10)
-		n++;
-	return n;
+	return v < pow10[t] ? (t ? t : 1) : t + 1;
 }
 
 char *fmt_u64_zpad(char *p, uint64_t v, unsigned width)

@@ -44,6 +44,29 @@ static void every_power_of_ten_and_its_neighbours_match_printf(void **state)
 	}
 }
 
+/* Values of every bit length, and the powers of two around which digit counts turn. */
+static void values_of_every_length_match_printf(void **state)
+{
+	char b[FMT_DEC_MAX + 1], want[32];
+	uint64_t x = 0x9E3779B97F4A7C15ull;
+
+	(void)state;
+	for (int i = 0; i < 3 * 64 * 100; i++) {
+		unsigned shift = (unsigned)(i / 3) % 64;
+		uint64_t v = x >> shift; /* pseudo-random, at most 64 - shift bits */
+
+		if (i % 3 == 1)
+			v = (uint64_t)1 << shift;
+		else if (i % 3 == 2)
+			v = ((uint64_t)1 << shift) - 1;
+		x = x * 6364136223846793005ull + 1442695040888963407ull;
+		snprintf(want, sizeof(want), "%" PRIu64, v);
+		assert_string_equal(WROTE(b, fmt_u64(b, v)), want);
+		snprintf(want, sizeof(want), "%09" PRIu64, v);
+		assert_string_equal(WROTE(b, fmt_u64_zpad(b, v, 9)), want);
+	}
+}
+
 static void signed_decimals_carry_a_minus_down_to_int64_min(void **state)
 {
 	char b[FMT_DEC_MAX + 1];
@@ -116,6 +139,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(decimals_have_no_padding_and_reach_uint64_max),
 	    cmocka_unit_test(every_power_of_ten_and_its_neighbours_match_printf),
+	    cmocka_unit_test(values_of_every_length_match_printf),
 	    cmocka_unit_test(signed_decimals_carry_a_minus_down_to_int64_min),
 	    cmocka_unit_test(padded_decimals_fill_the_width_with_zeros),
 	    cmocka_unit_test(octals_fill_the_width_with_zeros),
