@@ -22,7 +22,15 @@
 /* n elements of size bytes, zeroed; NULL when out of memory or n * size overflows. */
 void *bigalloc_zeroed(size_t n, size_t size);
 
-/* Free what bigalloc_zeroed() returned (NULL is fine). */
+/*
+ * Resize p (NULL, or from a function here or from malloc) to at least bytes,
+ * keeping its first keep bytes; beyond them the contents are undefined.
+ * Large blocks go to new huge-page memory, copied; small ones to realloc().
+ * Returns NULL, p untouched, when out of memory.
+ */
+void *bigalloc_resize(void *p, size_t keep, size_t bytes);
+
+/* Free what the functions here returned (NULL is fine). */
 void bigalloc_free(void *p);
 
 #endif

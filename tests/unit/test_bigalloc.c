@@ -45,11 +45,35 @@ static void large_blocks_are_zeroed_and_start_on_a_huge_page(void **state)
 	}
 }
 
+/* Growing from nothing, from malloc memory and from a huge block keeps what was kept. */
+static void resizing_keeps_the_bytes_asked_for(void **state)
+{
+	const size_t steps[] = {100, 4096, BIGALLOC_HUGE / 2, BIGALLOC_HUGE + 1, 5 * BIGALLOC_HUGE};
+	unsigned char *p = NULL;
+	size_t have = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		p = bigalloc_resize(p, have, steps[i]);
+		assert_non_null(p);
+		for (size_t j = 0; j < have; j++)
+			if (p[j] != (unsigned char)(j * 7))
+				fail_msg("byte %zu lost growing to %zu", j, steps[i]);
+		if (steps[i] >= BIGALLOC_HUGE / 2)
+			assert_int_equal((uintptr_t)p % BIGALLOC_HUGE, 0);
+		for (size_t j = have; j < steps[i]; j++)
+			p[j] = (unsigned char)(j * 7);
+		have = steps[i];
+	}
+	bigalloc_free(p);
+}
+
 static void sizes_that_overflow_are_refused(void **state)
 {
 	(void)state;
 	assert_null(bigalloc_zeroed(SIZE_MAX / 8, 16));
 	assert_null(bigalloc_zeroed(SIZE_MAX, 2));
+	assert_null(bigalloc_resize(NULL, 0, SIZE_MAX));
 	bigalloc_free(NULL);
 }
 
@@ -58,6 +82,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(small_blocks_are_zeroed),
 	    cmocka_unit_test(large_blocks_are_zeroed_and_start_on_a_huge_page),
+	    cmocka_unit_test(resizing_keeps_the_bytes_asked_for),
 	    cmocka_unit_test(sizes_that_overflow_are_refused),
 	};
 
