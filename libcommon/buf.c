@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iou/bigalloc.h"
+
 int buf_reserve(struct buf *b, size_t n)
 {
 	size_t want, cap;
@@ -20,7 +22,8 @@ int buf_reserve(struct buf *b, size_t n)
 	cap = b->cap ? b->cap : 256;
 	while (cap < want)
 		cap = cap > (size_t)-1 / 2 ? want : cap * 2;
-	p = realloc(b->data, cap);
+	/* Large buffers go on huge pages: see bigalloc.h for what a fault costs. */
+	p = bigalloc_resize(b->data, b->len, cap);
 	if (!p)
 		return -ENOMEM;
 	b->data = p;
@@ -77,7 +80,7 @@ void buf_clear(struct buf *b)
 
 void buf_free(struct buf *b)
 {
-	free(b->data);
+	bigalloc_free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "iou/array.h"
+#include "iou/bigalloc.h"
 #include "iou/stream.h"
 #include "iou/tmpfile.h"
 
@@ -36,9 +37,68 @@ static int key_cmp(const struct dupcheck_key *a, const struct dupcheck_key *b)
 	return a->tag < b->tag ? -1 : a->tag > b->tag;
 }
 
-static int key_qsort_cmp(const void *a, const void *b)
+/* Below this many keys a bucket is sorted by insertion rather than by digits. */
+#define SORT_SMALL  24
+#define SORT_DIGITS 24 /* bytes of a key: hi, lo and tag, most significant first */
+
+/* Byte d of a key in the order key_cmp() sorts by. */
+static unsigned key_digit(const struct dupcheck_key *k, unsigned d)
 {
-	return key_cmp(a, b);
+	uint64_t word = d < 8 ? k->hi : d < 16 ? k->lo : k->tag;
+
+	return (unsigned)(word >> (56 - 8 * (d & 7))) & 0xFF;
+}
+
+static void insertion_sort(struct dupcheck_key *a, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		struct dupcheck_key k = a[i];
+		size_t j = i;
+
+		for (; j > 0 && key_cmp(&k, &a[j - 1]) < 0; j--)
+			a[j] = a[j - 1];
+		a[j] = k;
+	}
+}
+
+/*
+ * Sort keys in place by byte d and the bytes after it (American flag sort):
+ * count each byte value, swap every key into its bucket, then sort each
+ * bucket by the next byte. qsort() took a fresh buffer as large as the run
+ * for every call, and on the VMs measured first touches of memory cost
+ * more than the sort; fingerprints are evenly spread, so two bytes
+ * usually leave buckets of one key. At most SORT_DIGITS levels deep.
+ */
+static void sort_keys(struct dupcheck_key *a, size_t n, unsigned d)
+{
+	size_t count[256] = {0}, next[256], at = 0;
+
+	if (n < SORT_SMALL || d == SORT_DIGITS) {
+		insertion_sort(a, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		count[key_digit(&a[i], d)]++;
+	for (unsigned b = 0; b < 256; at += count[b++])
+		next[b] = at;
+	for (unsigned b = 0, end = 0; b < 256; b++) {
+		end += count[b];
+		while (next[b] < end) {
+			struct dupcheck_key k = a[next[b]], t;
+			unsigned kb;
+
+			/* Carry k to its bucket and take that slot's key on, until one is b's. */
+			while ((kb = key_digit(&k, d)) != b) {
+				t = a[next[kb]];
+				a[next[kb]++] = k;
+				k = t;
+			}
+			a[next[b]++] = k;
+		}
+	}
+	for (unsigned b = 0; b < 256; b++)
+		if (count[b] > 1)
+			sort_keys(a + next[b] - count[b], count[b], d + 1);
 }
 
 /* Within a group, tags ascend: the smallest repeat is some group's second key. */
@@ -58,7 +118,7 @@ int dupcheck_init(struct dupcheck *d, size_t run_cap)
 	memset(d, 0, sizeof(*d));
 	d->spill_fd = -1;
 	d->cap = run_cap < 2 ? 2 : run_cap;
-	d->run = malloc(d->cap * sizeof(*d->run));
+	d->run = bigalloc_zeroed(d->cap, sizeof(*d->run));
 	return d->run ? 0 : -ENOMEM;
 }
 
@@ -76,7 +136,7 @@ static int spill_run(struct dupcheck *d)
 	if (!starts)
 		return -ENOMEM;
 	d->run_starts = starts;
-	qsort(d->run, d->len, sizeof(*d->run), key_qsort_cmp);
+	sort_keys(d->run, d->len, 0);
 	ret = stream_write_all(d->spill_fd, d->run, d->len * sizeof(*d->run));
 	if (ret)
 		return ret;
@@ -207,7 +267,7 @@ int dupcheck_finish(struct dupcheck *d, uint64_t *tag)
 	int ret = 0;
 
 	if (d->spill_fd < 0) {
-		qsort(d->run, d->len, sizeof(*d->run), key_qsort_cmp);
+		sort_keys(d->run, d->len, 0);
 		for (size_t i = 0; i < d->len; i++)
 			scan_key(&s, &d->run[i]);
 	} else {
@@ -226,7 +286,7 @@ int dupcheck_finish(struct dupcheck *d, uint64_t *tag)
 void dupcheck_free(struct dupcheck *d)
 {
 	dupcheck_reset(d);
-	free(d->run);
+	bigalloc_free(d->run);
 	free(d->run_starts);
 	d->run = NULL;
 	d->run_starts = NULL;

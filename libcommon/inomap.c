@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "iou/bigalloc.h"
+
 #include "iou/inoset.h"
 
 /* Inode 0 marks an empty slot, as in inoset.c; a real inode 0 is stored as UINT64_MAX. */
@@ -27,7 +29,7 @@ static int inomap_grow(struct inomap *m)
 	struct inomap old = *m;
 
 	m->cap = old.cap ? old.cap * 2 : 1024;
-	m->slots = calloc(m->cap, sizeof(*m->slots));
+	m->slots = bigalloc_zeroed(m->cap, sizeof(*m->slots));
 	if (!m->slots) {
 		*m = old;
 		return -ENOMEM;
@@ -35,7 +37,7 @@ static int inomap_grow(struct inomap *m)
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.slots[i].ino)
 			*inomap_find(m, old.slots[i].dev, old.slots[i].ino) = old.slots[i];
-	free(old.slots);
+	bigalloc_free(old.slots);
 	return 0;
 }
 
@@ -75,7 +77,7 @@ int inomap_get(const struct inomap *m, uint64_t dev, uint64_t ino, uint64_t *val
 
 void inomap_free(struct inomap *m)
 {
-	free(m->slots);
+	bigalloc_free(m->slots);
 	m->slots = NULL;
 	m->cap = m->count = 0;
 }

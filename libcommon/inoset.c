@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "iou/bigalloc.h"
+
 /* Inode 0 is never valid for a statx result, so it marks an empty slot. */
 struct inoset_slot {
 	uint64_t dev;
@@ -36,7 +38,7 @@ static int inoset_grow(struct inoset *s)
 	struct inoset old = *s;
 
 	s->cap = old.cap ? old.cap * 2 : 1024;
-	s->slots = calloc(s->cap, sizeof(*s->slots));
+	s->slots = bigalloc_zeroed(s->cap, sizeof(*s->slots));
 	if (!s->slots) {
 		*s = old;
 		return -ENOMEM;
@@ -44,7 +46,7 @@ static int inoset_grow(struct inoset *s)
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.slots[i].ino)
 			*inoset_find(s, old.slots[i].dev, old.slots[i].ino) = old.slots[i];
-	free(old.slots);
+	bigalloc_free(old.slots);
 	return 0;
 }
 
@@ -81,7 +83,7 @@ int inoset_contains(const struct inoset *s, uint64_t dev, uint64_t ino)
 
 void inoset_free(struct inoset *s)
 {
-	free(s->slots);
+	bigalloc_free(s->slots);
 	s->slots = NULL;
 	s->cap = s->count = 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "iou/fmt.h"
 #include "iou/hash.h"
 
 /* Each operation's word, the object types it can reproduce, and what to say otherwise. */
@@ -54,19 +55,38 @@ const char *plan_op_name(enum plan_op op)
 	return (unsigned)op < PLAN_OP_COUNT ? plan_ops[op].name : NULL;
 }
 
+/* "OP CHANGE " and, for a chunk, "OFFSET LENGTH ": at most 7 + 1 + 9 + 1 + 2 * 21. */
+#define PLAN_PREFIX_MAX 64
+
 int plan_format(struct buf *b, const struct plan_record *p)
 {
 	const char *name = plan_op_name(p->op);
-	size_t old = b->len;
+	const char *change = p->change[0] ? p->change : PLAN_CHANGE_NEW;
+	size_t old = b->len, name_len, change_len = strlen(change);
+	char *c;
 	int ret;
 
 	if (!name)
 		return -EINVAL;
-	ret = buf_printf(b, "%s %s ", name, p->change[0] ? p->change : PLAN_CHANGE_NEW);
-	if (!ret && p->op == PLAN_CHUNK)
-		ret = buf_printf(b, "%" PRIu64 " %" PRIu64 " ", p->offset, p->length);
-	if (!ret)
-		ret = record_format_walk(b, &p->obj);
+	name_len = strlen(name);
+	ret = buf_reserve(b, PLAN_PREFIX_MAX + change_len);
+	if (ret)
+		return ret;
+	c = b->data + b->len;
+	memcpy(c, name, name_len);
+	c += name_len;
+	*c++ = ' ';
+	memcpy(c, change, change_len);
+	c += change_len;
+	*c++ = ' ';
+	if (p->op == PLAN_CHUNK) {
+		c = fmt_u64(c, p->offset);
+		*c++ = ' ';
+		c = fmt_u64(c, p->length);
+		*c++ = ' ';
+	}
+	b->len = (size_t)(c - b->data);
+	ret = record_format_walk(b, &p->obj);
 	if (ret)
 		b->len = old;
 	return ret;

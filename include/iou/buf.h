@@ -5,7 +5,8 @@
 /*
  * A growable byte buffer. Appends either succeed or leave the buffer as it
  * was and return -ENOMEM, so a writer can format a whole record and only
- * then decide to keep it.
+ * then decide to keep it. From 1 MiB up the buffer lives on huge pages
+ * (bigalloc.h).
  */
 
 #include <stddef.h>

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "iou/bigalloc.h"
+
 struct dupcheck_key {
 	uint64_t hi, lo;
 	uint64_t tag;
@@ -34,8 +36,11 @@ struct dupcheck {
 	uint64_t *run_starts; /* key index where each spilled run starts */
 };
 
-/* The run size iouput uses: 1.5 MiB of keys before a spill. */
-#define DUPCHECK_RUN_DEFAULT ((size_t)64 << 10)
+/*
+ * The run size iouput uses: 2 MiB of keys (87,381) before a spill, one huge
+ * page where the kernel allows it (see bigalloc.h).
+ */
+#define DUPCHECK_RUN_DEFAULT (BIGALLOC_HUGE / sizeof(struct dupcheck_key))
 
 /* Prepare an empty check gathering up to run_cap (at least 2) keys in memory. */
 int dupcheck_init(struct dupcheck *d, size_t run_cap);

@@ -5,7 +5,8 @@
 /*
  * A map from (device, inode) to a 64-bit value: where the members of a
  * hard-link group find what their first member was given. Open addressing,
- * grows by doubling; 24 bytes per member at most 50% load. Not thread-safe.
+ * grows by doubling; 24 bytes per member at most 50% load, tables from
+ * 1 MiB up on huge pages (bigalloc.h). Not thread-safe.
  */
 
 #include <stddef.h>

@@ -5,7 +5,8 @@
 /*
  * A set of (device, inode) pairs: how the tools tell the first link of a
  * hard-link group from the repeats. Open addressing, grows by doubling;
- * 16 bytes per member at most 50% load. Not thread-safe: callers lock.
+ * 16 bytes per member at most 50% load, tables from 1 MiB up on huge pages
+ * (bigalloc.h). Not thread-safe: callers lock.
  */
 
 #include <stddef.h>

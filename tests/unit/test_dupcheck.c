@@ -100,6 +100,51 @@ static void a_repeat_across_runs_is_found(void **state)
 	dupcheck_free(&d);
 }
 
+/*
+ * Keys that share most of their bytes, as fingerprints never do but a
+ * chosen input might: the same hi word, lo words differing in one byte,
+ * many copies of one key. The first repeat is still the one reported.
+ */
+static void keys_sharing_most_bytes_are_told_apart(size_t run_cap)
+{
+	struct dupcheck d;
+	uint64_t tag = 0, t = 0;
+
+	assert_int_equal(dupcheck_init(&d, run_cap), 0);
+	/* 3000 keys alike but for one byte of lo: distinct. */
+	for (uint64_t i = 0; i < 3000; i++)
+		assert_int_equal(dupcheck_add(&d, 42, (i % 256) << 8 | (i / 256) << 40, ++t), 0);
+	/* One key 500 times, from tag 3001 on: its second copy is the first repeat. */
+	for (uint64_t i = 0; i < 500; i++)
+		assert_int_equal(dupcheck_add(&d, 42, 1, ++t), 0);
+	assert_int_equal(dupcheck_finish(&d, &tag), 1);
+	assert_int_equal(tag, 3002);
+	dupcheck_free(&d);
+}
+
+static void keys_sharing_most_bytes_are_told_apart_in_memory_and_spilled(void **state)
+{
+	(void)state;
+	keys_sharing_most_bytes_are_told_apart(1 << 14);
+	keys_sharing_most_bytes_are_told_apart(1000);
+	keys_sharing_most_bytes_are_told_apart(7);
+}
+
+/* Many evenly spread keys, in the order they come: one planted repeat is found. */
+static void a_repeat_among_many_spread_keys_is_found(void **state)
+{
+	struct dupcheck d;
+	uint64_t tag = 0;
+
+	(void)state;
+	assert_int_equal(dupcheck_init(&d, 1 << 17), 0);
+	for (uint64_t i = 1; i <= 100000; i++)
+		add_distinct(&d, i == 77777 ? 12345 : i, i);
+	assert_int_equal(dupcheck_finish(&d, &tag), 1);
+	assert_int_equal(tag, 77777);
+	dupcheck_free(&d);
+}
+
 /* After finish, the check starts over: old keys do not collide with new ones. */
 static void finish_empties_the_check(void **state)
 {
@@ -124,6 +169,8 @@ int main(void)
 	    cmocka_unit_test(keys_equal_in_one_word_are_distinct),
 	    cmocka_unit_test(the_first_repeat_is_reported_in_memory_and_spilled),
 	    cmocka_unit_test(a_repeat_across_runs_is_found),
+	    cmocka_unit_test(keys_sharing_most_bytes_are_told_apart_in_memory_and_spilled),
+	    cmocka_unit_test(a_repeat_among_many_spread_keys_is_found),
 	    cmocka_unit_test(finish_empties_the_check),
 	};
 

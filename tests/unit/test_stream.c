@@ -181,6 +181,56 @@ static void formatted_fields_read_like_find(void **state)
 	buf_free(&b);
 }
 
+/* Every numeric field at its extremes, as %PRIu64, %PRId64.%09u, %04o and %016x write them. */
+static void extreme_fields_read_like_printf(void **state)
+{
+	struct walk_record r = sample_record("p", 1);
+	struct buf b = BUF_INIT;
+	const char *want =
+	    "b -rm 4294967295:0 18446744073709551615 0 0000 4294967295 4294967295 0 "
+	    "18446744073709551615 4294967295:4294967295 -9223372036854775808.000000001 "
+	    "9223372036854775807.999999999 -1.000000000 "
+	    "0000000000000000:ffffffffffffffff - p";
+
+	(void)state;
+	r.type = 'b';
+	r.flags = RECORD_REPEATED | RECORD_MOUNT;
+	r.dev_major = UINT32_MAX;
+	r.dev_minor = 0;
+	r.ino = UINT64_MAX;
+	r.nlink = 0;
+	r.mode = 0;
+	r.uid = r.gid = UINT32_MAX;
+	r.size = 0;
+	r.blocks = UINT64_MAX;
+	r.rdev_major = r.rdev_minor = UINT32_MAX;
+	r.atime = (struct record_time){INT64_MIN, 1};
+	r.mtime = (struct record_time){INT64_MAX, 999999999};
+	r.ctime = (struct record_time){-1, 0};
+	r.has_xattrs = true;
+	r.acl_digest = 0;
+	r.xattr_digest = UINT64_MAX;
+	assert_int_equal(record_format_walk(&b, &r), 0);
+	assert_string_equal(b.data, want);
+	buf_free(&b);
+}
+
+/* A record goes on after what the buffer held, which stays as it was. */
+static void records_append_to_what_the_buffer_holds(void **state)
+{
+	struct walk_record r = sample_record("x", 1);
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	assert_int_equal(buf_append(&b, "keep", 4), 0);
+	assert_int_equal(record_format_walk(&b, &r), 0);
+	assert_int_equal(record_format_walk(&b, &r), 0);
+	assert_memory_equal(b.data, "keep", 4);
+	assert_int_equal(b.len, 4 + 2 * (strlen(b.data + 4) + 1));
+	assert_string_equal(b.data + 4, b.data + 4 + strlen(b.data + 4) + 1);
+	buf_free(&b);
+}
+
 /* Parse a record given as a string; return the error and reason. */
 static int parse_text(const char *text, const char **why)
 {
@@ -231,6 +281,68 @@ static void malformed_records_are_rejected_with_the_field_named(void **state)
 		assert_non_null(why);
 		if (!strstr(why, cases[i].field))
 			fail_msg("case %zu: \"%s\" does not name %s", i, why, cases[i].field);
+	}
+}
+
+/* A record whose field number `at` (from 0) is text, the others those of a plain file. */
+static int parse_with_field(int at, const char *text, const char **why)
+{
+	const char *fields[] = {"f",	       "---",	      "1:2", "3", "1",	 "0644",
+				"0",	       "0",	      "0",   "0", "0:0", "0.000000000",
+				"0.000000000", "0.000000000", "-",   "-", "p"};
+	char rec[512] = "";
+
+	for (int i = 0; i < 17; i++) {
+		strcat(rec, i == at ? text : fields[i]);
+		if (i < 16)
+			strcat(rec, " ");
+	}
+	return parse_text(rec, why);
+}
+
+/* Each number is refused one past its largest value, however many digits it takes. */
+static void numbers_are_read_up_to_their_limits(void **state)
+{
+	static const struct {
+		int at;
+		const char *text;
+		int ok;
+	} cases[] = {
+	    {3, "18446744073709551615", 1},
+	    {3, "18446744073709551616", 0},
+	    {3, "99999999999999999999", 0},
+	    {3, "184467440737095516150", 0},
+	    {3, "9999999999999999999", 1},
+	    {3, "0", 1},
+	    {3, "01", 0},
+	    {6, "4294967295", 1},
+	    {6, "4294967296", 0},
+	    {6, "10000000000000000000", 0},
+	    {2, "4294967295:4294967295", 1},
+	    {2, "4294967296:0", 0},
+	    {2, "0:4294967296", 0},
+	    {2, "1:2:3", 0},
+	    {2, ":1", 0},
+	    {2, "1:", 0},
+	    {11, "-9223372036854775808.000000000", 1},
+	    {11, "-9223372036854775809.000000000", 0},
+	    {11, "9223372036854775807.999999999", 1},
+	    {11, "9223372036854775808.000000000", 0},
+	    {11, "-1.000000000", 1},
+	    {11, "--1.000000000", 0},
+	    {11, "1.0000000000", 0},
+	    {11, "1.00000000", 0},
+	    {11, "01.000000000", 0},
+	    {11, "1.00000000x", 0},
+	};
+	const char *why;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int ret = parse_with_field(cases[i].at, cases[i].text, &why);
+
+		if ((ret == 0) != cases[i].ok)
+			fail_msg("case %zu (\"%s\"): %s", i, cases[i].text, ret ? why : "accepted");
 	}
 }
 
@@ -395,7 +507,10 @@ int main(void)
 	    cmocka_unit_test(encoded_target_is_one_field_of_printable_bytes),
 	    cmocka_unit_test(device_and_every_type_round_trip),
 	    cmocka_unit_test(formatted_fields_read_like_find),
+	    cmocka_unit_test(extreme_fields_read_like_printf),
+	    cmocka_unit_test(records_append_to_what_the_buffer_holds),
 	    cmocka_unit_test(malformed_records_are_rejected_with_the_field_named),
+	    cmocka_unit_test(numbers_are_read_up_to_their_limits),
 	    cmocka_unit_test(paths_that_escape_the_root_are_rejected),
 	    cmocka_unit_test(header_round_trips_and_another_major_is_refused),
 	    cmocka_unit_test(reader_splits_on_nul_and_counts_records),

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iou/bigalloc.h"
 #include "iou/hash.h"
 #include "iou/stream.h"
 
@@ -87,7 +88,7 @@ static int against_grow_slots(struct against *a, size_t count)
 		cap *= 2;
 	if (count >= UINT32_MAX)
 		return -ENOMEM;
-	a->slots = calloc(cap, sizeof(*a->slots));
+	a->slots = bigalloc_zeroed(cap, sizeof(*a->slots));
 	a->cap = a->slots ? cap : 0;
 	return a->slots ? 0 : -ENOMEM;
 }
@@ -99,7 +100,8 @@ static int against_index(struct against *a, size_t count, const char **why, uint
 	uint32_t *slot;
 	size_t len;
 
-	a->entries = calloc(count ? count : 1, sizeof(*a->entries));
+	/* Both are sized once and filled all over: huge pages, see bigalloc.h. */
+	a->entries = bigalloc_zeroed(count ? count : 1, sizeof(*a->entries));
 	if (!a->entries || against_grow_slots(a, count))
 		return -ENOMEM;
 	for (; a->count < count; a->count++, p += len + 1) {
@@ -144,7 +146,7 @@ int against_load(struct against *a, int fd, const char **why, uint64_t *recno)
 void against_free(struct against *a)
 {
 	buf_free(&a->text);
-	free(a->entries);
-	free(a->slots);
+	bigalloc_free(a->entries);
+	bigalloc_free(a->slots);
 	*a = (struct against)AGAINST_INIT;
 }

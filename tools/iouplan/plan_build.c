@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "iou/fmt.h"
 #include "iou/pathset.h"
 #include "iou/plan.h"
 #include "iou/stream.h"
@@ -186,7 +187,8 @@ static int add_hardlinked(struct root_plan *rp, const struct walk_record *r,
 static int add_dir(struct root_plan *rp, const struct walk_record *r, const struct against_entry *d)
 {
 	char change[PLAN_CHANGE_LEN + 1] = PLAN_CHANGE_NEW;
-	size_t index = 0;
+	size_t index = 0, old;
+	char *p;
 	int ret;
 
 	if (d) {
@@ -195,8 +197,22 @@ static int add_dir(struct root_plan *rp, const struct walk_record *r, const stru
 	} else {
 		touch_parent(rp, r);
 	}
-	ret = buf_printf(&rp->dirs, "%s %c %08zx ", change, d ? 'E' : 'N', index);
-	return ret ? ret : record_format_walk(&rp->dirs, r);
+	ret = buf_reserve(&rp->dirs, DIR_PREFIX_LEN + FMT_DEC_MAX);
+	if (ret)
+		return ret;
+	p = rp->dirs.data + rp->dirs.len;
+	memcpy(p, change, PLAN_CHANGE_LEN);
+	p[PLAN_CHANGE_LEN] = ' ';
+	p[PLAN_CHANGE_LEN + 1] = d ? 'E' : 'N';
+	p[PLAN_CHANGE_LEN + 2] = ' ';
+	p = fmt_hex_zpad(p + PLAN_CHANGE_LEN + 3, index, 8);
+	*p++ = ' ';
+	old = rp->dirs.len;
+	rp->dirs.len = (size_t)(p - rp->dirs.data);
+	ret = record_format_walk(&rp->dirs, r);
+	if (ret)
+		rp->dirs.len = old;
+	return ret;
 }
 
 int root_plan_add(struct root_plan *rp, const struct walk_record *r, const char **why)
@@ -233,10 +249,20 @@ static int out_flush(struct plan_out *o)
 static int out_plan(struct plan_out *o, enum plan_op op, const char *change, const char *rec,
 		    size_t len)
 {
-	int ret = buf_printf(&o->b, "%s %.*s ", plan_op_name(op), PLAN_CHANGE_LEN, change);
+	const char *name = plan_op_name(op);
+	size_t name_len = strlen(name);
+	int ret = buf_reserve(&o->b, name_len + 1 + PLAN_CHANGE_LEN + 1 + len);
+	char *p;
 
-	if (!ret)
-		ret = buf_append(&o->b, rec, len);
+	if (ret)
+		return ret;
+	p = o->b.data + o->b.len;
+	memcpy(p, name, name_len);
+	p[name_len] = ' ';
+	memcpy(p + name_len + 1, change, PLAN_CHANGE_LEN);
+	p[name_len + 1 + PLAN_CHANGE_LEN] = ' ';
+	memcpy(p + name_len + 2 + PLAN_CHANGE_LEN, rec, len);
+	o->b.len += name_len + 2 + PLAN_CHANGE_LEN + len;
 	if (!ret && o->b.len >= PLAN_WRITE_CHUNK)
 		ret = out_flush(o);
 	return ret;

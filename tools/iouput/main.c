@@ -250,14 +250,10 @@ static int spool_flush(int fd, struct buf *out)
 	return ret;
 }
 
-/* Buffer records so the spool costs a write per chunk, not per record. */
-static int spool_add(int fd, struct buf *out, const char *rec, size_t len)
+/* Records gather in out so the spool costs a write per chunk, not per record. */
+static int spool_flush_full(int fd, struct buf *out)
 {
-	int ret = buf_append(out, rec, len);
-
-	if (!ret && out->len >= SPOOL_CHUNK)
-		ret = spool_flush(fd, out);
-	return ret;
+	return out->len >= SPOOL_CHUNK ? spool_flush(fd, out) : 0;
 }
 
 /*
@@ -268,7 +264,7 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 {
 	struct plan_check check;
 	struct stream_reader r;
-	struct buf copy = BUF_INIT, out = BUF_INIT;
+	struct buf out = BUF_INIT;
 	const char *why = NULL;
 	uint64_t bad_recno = 0;
 	char *rec;
@@ -288,15 +284,15 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 		return EXIT_FAILED;
 	}
 	ret = stream_reader_init(&r, in);
+	/* The spool takes the record as read; the check then parses the reader's bytes in place. */
 	while (ret == 0 && (ret = stream_read_record(&r, &rec, &len)) == 1) {
-		buf_clear(&copy);
-		ret = buf_append(&copy, rec, len + 1);
+		ret = buf_append(&out, rec, len + 1);
 		if (!ret)
-			ret = plan_check_record(&check, copy.data, len, r.recno, &why);
+			ret = plan_check_record(&check, rec, len, r.recno, &why);
 		if (ret && why)
 			ret = -EBADMSG;
 		if (!ret)
-			ret = spool_add(fd, &out, rec, len + 1);
+			ret = spool_flush_full(fd, &out);
 	}
 	if (!ret)
 		ret = spool_flush(fd, &out);
@@ -322,7 +318,6 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 					  : strerror(-ret));
 	stream_reader_free(&r);
 	plan_check_free(&check);
-	buf_free(&copy);
 	buf_free(&out);
 	if (ret < 0) {
 		close(fd);
