@@ -37,8 +37,7 @@ static void make_file(const struct fixture *f, const char *name)
 	close(fd);
 }
 
-static void set_attr(const struct fixture *f, const char *name, const char *attr,
-		     const char *value)
+static void set_attr(const struct fixture *f, const char *name, const char *attr, const char *value)
 {
 	char path[128];
 
@@ -79,7 +78,7 @@ static int setup(void **state)
 
 	/* tmpfs (Linux 6.6) holds long attribute lists, ext4 not: prefer it. */
 	strcpy(f.dir, access("/dev/shm", W_OK) == 0 ? "/dev/shm/iou-test-xattrs.XXXXXX"
-						   : "/tmp/iou-test-xattrs.XXXXXX");
+						    : "/tmp/iou-test-xattrs.XXXXXX");
 	if (!mkdtemp(f.dir))
 		return -1;
 	f.dirfd = open(f.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
