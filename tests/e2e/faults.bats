@@ -93,9 +93,9 @@ sigint_during_copy() {
 	"$IOUSYNC" "$@" "$T/src" "$D" 2>"$T/err" &
 	pid=$!
 	set +m
-	# Interrupt once copying has begun (the first files have names).
+	# Interrupt once copying has begun (a first file has its name).
 	for _ in $(seq 200); do
-		[ -n "$(find "$D" -name f1 -print -quit 2>/dev/null)" ] && break
+		[ -n "$(find "$D" -type f -print -quit 2>/dev/null)" ] && break
 		sleep 0.05
 	done
 	kill -INT -- "-$pid"
