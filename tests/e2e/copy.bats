@@ -284,6 +284,26 @@ small_files() {
 	rsync_oracle "$T/u/src" "$T/u/dst" "$T/rsync"
 }
 
+@test "a fresh copy of empty files (nothing to reflink) goes through the ring's batches, not file by file" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	[ -z "${IOU_NO_URING:-}" ] || skip "IOU_NO_URING is set: every file goes file by file"
+	mkdir -p "$T/src/flat"
+	(cd "$T/src/flat" && for i in $(seq 1 300); do : >"e$i"; done)
+	"$IOUWALK" "$T/src" | "$IOUPLAN" >"$T/plan"
+	# File by file, each empty file would cost a plain O_TMPFILE openat and
+	# a linkat; in a batch those go through the ring, where strace sees none.
+	# LeakSanitizer cannot run under ptrace: in an ASan build, no leak check here.
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+		strace -f -qq -e trace=linkat,io_uring_setup -e signal=none -o "$T/trace" \
+		"$IOUPUT" "$T/dst" <"$T/plan"
+	if grep -q 'io_uring_setup(.*= -1' "$T/trace"; then
+		skip "io_uring is not available here: every file goes file by file"
+	fi
+	run grep -c 'linkat(' "$T/trace"
+	[ "$output" = 0 ]
+	rsync_oracle "$T/src" "$T/dst" "$T/rsync"
+}
+
 # --- malformed plans ------------------------------------------------------------
 
 # A valid plan of a small tree, for the tests to break.

@@ -50,9 +50,14 @@ bool batch_fits(const struct batch_ring *b, const struct exec_shared *shared,
 {
 	const struct walk_record *r = &p->obj;
 
-	/* Fewer blocks than bytes: holes to keep, which only copy_file_data() does. */
+	/*
+	 * Fewer blocks than bytes: holes to keep, which only copy_file_data()
+	 * does. An empty file has nothing to share, so it need not wait for the
+	 * first copy to tell whether the destination shares extents.
+	 */
 	return p->op == PLAN_COPY && !shared->dry_run && r->size <= b->buf_size &&
-	       r->blocks * 512 >= r->size && atomic_load(&shared->reflink) == REFLINK_NONE;
+	       r->blocks * 512 >= r->size &&
+	       (r->size == 0 || atomic_load(&shared->reflink) == REFLINK_NONE);
 }
 
 static bool item_live(const struct batch_item *it)
