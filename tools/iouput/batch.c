@@ -171,7 +171,9 @@ static void batch_queue_data(struct batch_ring *b, struct batch_item *it, unsign
 }
 
 /*
- * Did the source stay as the walk saw it, now that its data is read? A plain
+ * Did the source stay as the walk saw it, now that its data is read? Still a
+ * regular file, too: the ring opens a FIFO put in its place without waiting
+ * for a writer, and it must not become an empty file in the copy. A plain
  * statx: in the ring it would always be punted to an io-wq thread, and the
  * wake-ups cost more than the syscall.
  */
@@ -179,9 +181,10 @@ static void batch_check_source(struct batch_item *it)
 {
 	struct statx s;
 
-	if (statx(it->src, "", AT_EMPTY_PATH, STATX_SIZE | STATX_MTIME, &s))
+	if (statx(it->src, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_MTIME, &s))
 		item_fail(it, -errno, "stat source");
-	else if (!exec_source_unchanged(&it->p->obj, s.stx_size, s.stx_mtime.tv_sec,
+	else if (!S_ISREG(s.stx_mode) ||
+		 !exec_source_unchanged(&it->p->obj, s.stx_size, s.stx_mtime.tv_sec,
 					s.stx_mtime.tv_nsec))
 		item_fail(it, -ESTALE, EXEC_STEP_CHANGED);
 }
