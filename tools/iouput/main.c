@@ -18,6 +18,7 @@
 #include "iou/fdlimit.h"
 #include "iou/size.h"
 #include "iou/stream.h"
+#include "iou/termsig.h"
 #include "iou/tmpfile.h"
 #include "iou/version.h"
 #include "pool.h"
@@ -448,22 +449,6 @@ static int open_destination(const char *dst, bool dry_run, int *fd)
 	return -1;
 }
 
-/*
- * SIGINT, SIGTERM and SIGHUP, less those the process was started ignoring
- * (nohup, a background job): blocked, an ignored signal would be queued and
- * taken by sigwait after all.
- */
-static void termination_signals(sigset_t *set)
-{
-	static const int terminating[] = {SIGINT, SIGTERM, SIGHUP};
-	struct sigaction old;
-
-	sigemptyset(set);
-	for (size_t i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++)
-		if (sigaction(terminating[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaddset(set, terminating[i]);
-}
-
 /* How long a termination signal waits for running batches (see below). */
 #define SIGNAL_PATIENCE_SECONDS 2
 
@@ -479,7 +464,7 @@ static void *signal_thread(void *arg)
 	sigset_t set;
 	int sig;
 
-	termination_signals(&set);
+	termsig_set(&set);
 	if (sigwait(&set, &sig))
 		return NULL;
 	if (!pool_hold_batches(pool, SIGNAL_PATIENCE_SECONDS))
@@ -521,7 +506,7 @@ static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 			"may need; raise it with ulimit -n\n",
 			fd_limit, pool_fds_needed(1));
 	/* Blocked before any thread starts, so that every thread inherits it. */
-	termination_signals(&blocked);
+	termsig_set(&blocked);
 	pthread_sigmask(SIG_BLOCK, &blocked, &old_mask);
 	if (pool_start(&pool, &cfg, sh, cli->dst) || exec_worker_init(&serial, sh) ||
 	    pthread_create(&signals, NULL, signal_thread, &pool)) {

@@ -11,20 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
-static const int terminating[] = {SIGINT, SIGTERM, SIGHUP};
+#include "iou/termsig.h"
 
 int signals_setup(struct signals *sg)
 {
-	struct sigaction old;
-
-	sigemptyset(&sg->wait);
+	/* Ignored ones (nohup) stay ignored: the stages inherit that, and so does iousync. */
+	termsig_set(&sg->wait);
 	sigaddset(&sg->wait, SIGCHLD);
-	for (size_t i = 0; i < sizeof(terminating) / sizeof(terminating[0]); i++) {
-		/* Ignored (nohup): the stages inherit that, and so does iousync. */
-		if (sigaction(terminating[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
-			continue;
-		sigaddset(&sg->wait, terminating[i]);
-	}
 	sg->caught = 0;
 	/* Ignored, SIGCHLD would have the kernel reap the stages before us. */
 	signal(SIGCHLD, SIG_DFL);
