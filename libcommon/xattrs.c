@@ -191,7 +191,9 @@ static int digest_obj(const struct xattrs_obj *o, struct walk_record *r)
 int xattrs_digest_at(int dirfd, const char *name, struct walk_record *r)
 {
 	char proc[XATTRS_PROC_PATH], small[XATTRS_STACK_BYTES];
+	struct xattrs_obj o = {-1, NULL};
 	ssize_t n;
+	int ret;
 
 	r->has_xattrs = false;
 	if (dirfd == AT_FDCWD)
@@ -208,5 +210,11 @@ int xattrs_digest_at(int dirfd, const char *name, struct walk_record *r)
 	/* The l* calls on /proc/self/fd/N/NAME: any depth, NAME's symlink not followed. */
 	if (xattrs_proc_path(proc, dirfd, name))
 		return -ENAMETOOLONG;
-	return digest_obj(&(struct xattrs_obj){-1, proc}, r);
+	o.path = proc;
+	if (n < 0)
+		return digest_obj(&o, r);
+	/* The names are in hand: only the values go through /proc. */
+	ret = digest_list(&o, small, (size_t)n, r);
+	r->has_xattrs = ret == 0;
+	return ret;
 }
