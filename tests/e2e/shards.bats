@@ -378,11 +378,12 @@ run_all_shards() {
 
 # An ssh stand-in for GNU parallel: "fakessh HOST -- COMMAND..." runs COMMAND
 # as ssh would (its words joined, given to a shell) in new mount and UTS
-# namespaces whose host name is HOST. The first run of shard 1 (FAIL_ONCE is
-# the flag) sees DST mounted read-only: a real failure of a real shard, not a
-# faked exit status, and one that only that attempt meets. The flag is keyed
-# on the command, not the host, so that nothing else parallel may send over
-# ssh (a probe of the host) can take it.
+# namespaces whose host name is HOST. Each job's command goes through
+# "flaky", which runs on the stand-in host: the first run of shard 1
+# (FAIL_ONCE is the flag) sees DST mounted read-only there, a real failure of
+# a real shard, not a faked exit status, and one that only that attempt meets.
+# flaky decides from its own arguments, because what parallel hands to ssh is
+# an encoded script whose text depends on paths and its version.
 write_fakessh() {
 	cat >"$T/fakessh" <<'EOF'
 #!/bin/bash
@@ -390,21 +391,31 @@ while [ "${1#-}" != "$1" ]; do shift; done
 host=$1
 shift
 [ "$1" = -- ] && shift
-ro=
-# parallel hands the command over hex-encoded inside a perl one-liner.
-want=$(printf '%s' '--shard 1 ' | od -An -tx1 | tr -d ' \n')
-if [[ "$*" == *"$want"* || "$*" == *"--shard 1 "* ]] && mkdir "$FAIL_ONCE" 2>/dev/null; then
-	ro=$SHARED_DST
-fi
-exec unshare --mount --uts bash -c '
-	hostname "$1" || exit 255
-	if [ -n "$2" ]; then
-		mount --bind "$2" "$2" && mount -o remount,bind,ro "$2" || exit 255
-	fi
-	exec bash -c "$3"' fakessh "$host" "$ro" "$*"
+exec unshare --mount --uts bash -c 'hostname "$1" || exit 255; exec bash -c "$2"' \
+	fakessh "$host" "$*"
 EOF
-	chmod +x "$T/fakessh"
+	cat >"$T/flaky" <<'EOF'
+#!/bin/bash
+if [[ " $* " == *" --shard 1 "* ]] && mkdir "$FAIL_ONCE" 2>/dev/null; then
+	mount --bind "$SHARED_DST" "$SHARED_DST" &&
+		mount -o remount,bind,ro "$SHARED_DST" || exit 255
+	echo "$(hostname): $SHARED_DST read-only for: $*" >>"$FAIL_ONCE.log"
+fi
+exec "$@"
+EOF
+	chmod +x "$T/fakessh" "$T/flaky"
 	printf '1/fakehost1\n1/fakehost2\n' >"$T/hosts"
+}
+
+# ro_bind_refuses_writes: whether a directory bound read-only onto itself in
+# a new mount namespace refuses a write, as the failing shard needs.
+ro_bind_refuses_writes() {
+	mkdir "$T/ro-probe"
+	unshare --mount bash -c 'mount --bind "$1" "$1" && mount -o remount,bind,ro "$1" &&
+		! touch "$1/file" 2>/dev/null' probe "$T/ro-probe" 2>/dev/null
+	local ok=$?
+	rm -rf "$T/ro-probe"
+	return $ok
 }
 
 # shards_in_parallel: GNU parallel runs every shard over the two stand-in
@@ -414,12 +425,13 @@ shards_in_parallel() {
 	seq 0 3 | PARALLEL_HOME=$T/.parallel FAIL_ONCE=$T/failed-once SHARED_DST=$DST \
 		parallel --will-cite --ssh "$T/fakessh" --sshloginfile "$T/hosts" \
 		--joblog "$T/joblog" "$@" \
-		"cd '$T' && '$IOUPUT' --plan bundle --shard {} dst" 2>"$T/parallel.err" || status=$?
+		"cd '$T' && ./flaky '$IOUPUT' --plan bundle --shard {} dst" 2>"$T/parallel.err" || status=$?
 }
 
 @test "many machines: GNU parallel over two ssh hosts, a failed shard resumed, finish, rsync agrees" {
 	command -v parallel >/dev/null || skip "GNU parallel is not installed (Debian package parallel)"
 	unshare --mount --uts true 2>/dev/null || skip "unshare --mount --uts is not allowed here"
+	ro_bind_refuses_writes || skip "a read-only bind mount in a new mount namespace still takes writes here"
 	make_tree
 	write_fakessh
 	plan_bundle 4
@@ -427,7 +439,7 @@ shards_in_parallel() {
 	mkdir "$DST"
 	shards_in_parallel
 	# parallel's exit status counts failed jobs: the one that met a read-only DST.
-	[ "$status" -eq 1 ] || { cat "$T/parallel.err" "$T/joblog" >&2; false; }
+	[ "$status" -eq 1 ] || { cat "$T/parallel.err" "$T/joblog" "$T/failed-once.log" >&2; false; }
 	[ -d "$T/failed-once" ]
 	grep -q "Read-only file system" "$T/parallel.err"
 	run -0 "$IOUPLAN" --pending "$B"
