@@ -580,25 +580,43 @@ every_op() {
 	[ ! -s "$T/out" ] && [ ! -s "$T/err" ]
 }
 
-# busy_plan: a plan whose only copy takes as long as a writer makes it wait:
-# its source, walked as an empty file, is a FIFO by the time it runs. The
-# writer (in the background, bounded by timeout, off bats' fd 3) opens it
-# after 2 s. Only the file-by-file path waits for it (iouput --no-uring); a
-# batch opens it at once through the ring and refuses it as changed.
+# hold_lease FILE SECONDS: another process holds a write lease on FILE, as a
+# file server may, and gives it up SECONDS after an open breaks it; such an
+# open waits until then. Returns once the lease is held; 1 where leases are
+# not granted here. The holder runs in the background, off bats' fd 3, and
+# gives up after 20 s should nothing open FILE.
+hold_lease() {
+	rm -f "$T/lease-held"
+	timeout 20 perl -e '
+		open(my $fh, "<", $ARGV[0]) or die "open $ARGV[0]: $!\n";
+		my $broken = 0;
+		$SIG{IO} = sub { $broken = 1 };
+		fcntl($fh, 1024, 1) or exit 1;     # F_SETLEASE, F_WRLCK
+		open(my $ready, ">", $ARGV[2]) and close($ready);
+		sleep 1 until $broken;
+		sleep $ARGV[1];' "$1" "$2" "$T/lease-held" 3>&- &
+	for _ in $(seq 100); do
+		[ -e "$T/lease-held" ] && return 0
+		kill -0 $! 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}
+
+# busy_plan: a plan whose only copy takes 2 s: its source is held by a
+# lease (hold_lease). Skips where leases are not granted.
 busy_plan() {
 	: >"$T/src/slow"
 	walk src
 	{ header; rec src copy +++++++++ slow; } >"$T/plan"
-	touch -r "$T/src/slow" "$T/time-ref"
-	rm "$T/src/slow"
-	mkfifo "$T/src/slow"
-	# Same size (0) and time as walked, or iouput would refuse it as changed.
-	touch -r "$T/time-ref" "$T/src/slow"
-	(sleep 2 && timeout 10 sh -c ': >"$1"' _ "$T/src/slow") 3>&- &
+	hold_lease "$T/src/slow" 2 || skip "no file leases here (fcntl F_SETLEASE)"
 }
 
-@test "a small file that became a FIFO after the walk is refused as changed, not copied as an empty file" {
-	: >"$T/src/was-file"
+# fifo_swapped_plan SIZE: a plan copying src/was-file, walked as a file of
+# SIZE bytes, then replaced by a FIFO with the same time; and src/other.
+fifo_swapped_plan() {
+	rm -rf "$T/src/was-file" "$T/dst"
+	head -c "$1" /dev/zero >"$T/src/was-file"
 	printf 'kept\n' >"$T/src/other"
 	walk src
 	{ header; rec src copy +++++++++ was-file; rec src copy +++++++++ other; } >"$T/plan"
@@ -606,16 +624,50 @@ busy_plan() {
 	rm "$T/src/was-file"
 	mkfifo "$T/src/was-file"
 	touch -r "$T/time-ref" "$T/src/was-file"
-	put dst plan
-	[ "$status" -eq 1 ]
+}
+
+# A FIFO waits for a writer that never comes: a hang, not an error, unless
+# the copy refuses it without opening it for good. timeout makes a hang fail.
+refuses_swapped_fifo() {
+	status=0
+	(cd "$T" && timeout 20 "$IOUPUT" "$@" dst plan) >"$T/out" 2>"$T/err" || status=$?
+	[ "$status" -eq 1 ] || { cat "$T/err" >&2; false; }
 	grep -q "dst/was-file: .*changed" "$T/err"
 	[ ! -e "$T/dst/was-file" ]
 	cmp "$T/src/other" "$T/dst/other"
 }
 
+@test "a small file that became a FIFO after the walk is refused as changed, not copied as an empty file" {
+	fifo_swapped_plan 0
+	refuses_swapped_fifo
+}
+
+@test "file by file, too, a FIFO swapped in for a small or a large file is refused at once, not waited for" {
+	fifo_swapped_plan 0
+	refuses_swapped_fifo --no-uring
+	fifo_swapped_plan 200000
+	refuses_swapped_fifo
+}
+
+@test "a source held by another process's lease is waited for, then copied" {
+	printf 'leased\n' >"$T/src/leased"
+	walk src
+	{ header; rec src copy +++++++++ leased; } >"$T/plan"
+	for opt in "" --no-uring; do
+		rm -rf "$T/dst"
+		hold_lease "$T/src/leased" 1 || skip "no file leases here (fcntl F_SETLEASE)"
+		start=$(date +%s%N)
+		put $opt dst plan
+		[ "$status" -eq 0 ]
+		[ $(($(date +%s%N) - start)) -ge 900000000 ]
+		cmp "$T/src/leased" "$T/dst/leased"
+		wait
+	done
+}
+
 @test "--progress writes whole lines to a file or pipe, the last one with everything done" {
 	busy_plan
-	put --no-uring --progress dst plan
+	put --progress dst plan
 	wait
 	[ "$status" -eq 0 ]
 	[ ! -s "$T/out" ]
@@ -630,7 +682,7 @@ busy_plan() {
 	command -v script >/dev/null || skip "script(1) is not installed"
 	busy_plan
 	status=0
-	script -qec "cd '$T' && '$IOUPUT' --no-uring --progress dst plan" /dev/null >"$T/tty" || status=$?
+	script -qec "cd '$T' && '$IOUPUT' --progress dst plan" /dev/null >"$T/tty" || status=$?
 	wait
 	[ "$status" -eq 0 ]
 	# Reports start with a carriage return and never end a line...

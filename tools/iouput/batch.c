@@ -173,20 +173,15 @@ static void batch_queue_data(struct batch_ring *b, struct batch_item *it, unsign
 /*
  * Did the source stay as the walk saw it, now that its data is read? Still a
  * regular file, too: the ring opens a FIFO put in its place without waiting
- * for a writer, and it must not become an empty file in the copy. A plain
- * statx: in the ring it would always be punted to an io-wq thread, and the
- * wake-ups cost more than the syscall.
+ * for a writer, and it must not become an empty file in the copy.
  */
 static void batch_check_source(struct batch_item *it)
 {
-	struct statx s;
+	struct exec_result res;
+	int ret = exec_check_source(it->src, &it->p->obj, &res);
 
-	if (statx(it->src, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_MTIME, &s))
-		item_fail(it, -errno, "stat source");
-	else if (!S_ISREG(s.stx_mode) ||
-		 !exec_source_unchanged(&it->p->obj, s.stx_size, s.stx_mtime.tv_sec,
-					s.stx_mtime.tv_nsec))
-		item_fail(it, -ESTALE, EXEC_STEP_CHANGED);
+	if (ret)
+		item_fail(it, ret, res.step);
 }
 
 /* Read each file whole into its buffer and write it out, all in one go. */

@@ -31,7 +31,9 @@ static int staged_open(struct exec_worker *w, const struct plan_record *p, int f
 	s->dst = -1;
 	s->name = NULL;
 	res->step = "open source";
-	s->src = exec_open_source(w, &p->obj, 0);
+	s->src = exec_open_source_file(w, &p->obj);
+	if (s->src == -ESTALE)
+		res->step = EXEC_STEP_CHANGED;
 	if (s->src < 0)
 		return s->src;
 	res->step = "open staging file";

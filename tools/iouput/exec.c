@@ -125,6 +125,62 @@ int exec_open_source(struct exec_worker *w, const struct walk_record *r, int fla
 	return fdlimit_openat(dirfd, name, flags | O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0);
 }
 
+/* Whether fd is a regular file; -ESTALE when it is something else now. */
+static int require_regular(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st))
+		return -errno;
+	return S_ISREG(st.st_mode) ? 0 : -ESTALE;
+}
+
+/*
+ * A lease holder (a file server, say) makes a non-blocking open fail: wait
+ * for it as a plain open does, through a reopen of a descriptor whose type
+ * is checked first, so that nothing swapped in meanwhile is opened instead.
+ */
+static int open_regular_waiting(struct exec_worker *w, const struct walk_record *r)
+{
+	char proc[32];
+	int path_fd, ret;
+
+	path_fd = exec_open_source(w, r, O_PATH);
+	if (path_fd < 0)
+		return path_fd;
+	ret = require_regular(path_fd);
+	if (ret)
+		goto out;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
+	ret = fdlimit_openat(AT_FDCWD, proc, O_RDONLY | O_CLOEXEC | O_NOCTTY, 0);
+	if (ret == -ENOENT) /* no /proc: by name, just checked */
+		ret = exec_open_source(w, r, 0);
+out:
+	close(path_fd);
+	return ret;
+}
+
+int exec_open_source_file(struct exec_worker *w, const struct walk_record *r)
+{
+	int fd = exec_open_source(w, r, O_NONBLOCK), flags, ret;
+
+	if (fd == -EWOULDBLOCK)
+		fd = open_regular_waiting(w, r);
+	if (fd < 0)
+		return fd;
+	ret = require_regular(fd);
+	/* Regular files ignore O_NONBLOCK, but the ring would not wait for a read. */
+	flags = fcntl(fd, F_GETFL);
+	if (!ret &&
+	    (flags < 0 || ((flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK))))
+		ret = -errno;
+	if (ret) {
+		close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 /* An unnamed file in dirfd, or a hidden temporary name when the fs lacks O_TMPFILE. */
 static int create_tmp(struct exec_worker *w, int dirfd, uint32_t mode, char tmp[TMP_NAME_MAX])
 {
@@ -206,14 +262,20 @@ bool exec_source_unchanged(const struct walk_record *r, uint64_t size, int64_t m
 	return size == r->size && mtime_sec == r->mtime.sec && mtime_nsec == r->mtime.nsec;
 }
 
+/*
+ * A plain statx even where a ring is at hand: in the ring it would always be
+ * punted to an io-wq thread, and the wake-ups cost more than the syscall.
+ */
 int exec_check_source(int src, const struct walk_record *r, struct exec_result *res)
 {
-	struct stat st;
+	struct statx s;
 
-	if (fstat(src, &st))
+	if (statx(src, "", AT_EMPTY_PATH, STATX_TYPE | STATX_SIZE | STATX_MTIME, &s)) {
+		res->step = "stat source";
 		return -errno;
-	if (exec_source_unchanged(r, (uint64_t)st.st_size, st.st_mtim.tv_sec,
-				  (uint32_t)st.st_mtim.tv_nsec))
+	}
+	if (S_ISREG(s.stx_mode) &&
+	    exec_source_unchanged(r, s.stx_size, s.stx_mtime.tv_sec, s.stx_mtime.tv_nsec))
 		return 0;
 	res->step = EXEC_STEP_CHANGED;
 	return -ESTALE;
@@ -227,7 +289,9 @@ int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_re
 	int src, dst = -1, dirfd, ret;
 
 	res->step = "open source";
-	src = exec_open_source(w, &p->obj, 0);
+	src = exec_open_source_file(w, &p->obj);
+	if (src == -ESTALE)
+		res->step = EXEC_STEP_CHANGED;
 	if (src < 0)
 		return src;
 	res->step = "create";

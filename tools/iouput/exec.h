@@ -78,8 +78,8 @@ bool exec_source_unchanged(const struct walk_record *r, uint64_t size, int64_t m
 
 /*
  * After the data of the open source src was read: is it still the walk's
- * version, not a mix of an old and a new one? 0, or -ESTALE with res->step
- * EXEC_STEP_CHANGED (or the errno of fstat).
+ * version, not a mix of an old and a new one, and still a regular file? 0,
+ * or -ESTALE with res->step EXEC_STEP_CHANGED (or the errno of statx).
  */
 int exec_check_source(int src, const struct walk_record *r, struct exec_result *res);
 
@@ -103,6 +103,13 @@ int exec_publish_tmpfile(struct exec_worker *w, int fd, int dirfd, const char *n
 
 /* For update.c: the source object r opened for reading, never followed. */
 int exec_open_source(struct exec_worker *w, const struct walk_record *r, int flags);
+
+/*
+ * The source of a copy, opened for reading: a regular file, or -ESTALE when
+ * something else (a FIFO, say) took its place since the walk. Never waits
+ * for a FIFO's writer; does wait for a lease holder, as a plain open would.
+ */
+int exec_open_source_file(struct exec_worker *w, const struct walk_record *r);
 
 /* For update.c: what a "copy" record does. */
 int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_result *res);
