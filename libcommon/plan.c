@@ -222,3 +222,25 @@ int plan_parse(char *rec, size_t len, struct plan_record *p, const char **why)
 		*why = range_problem(p);
 	return *why ? -EINVAL : 0;
 }
+
+/* Fields of a walk record before its PATH: TYPE to TARGET (iou-stream(5)). */
+#define WALK_FIELDS_BEFORE_PATH 16
+
+const char *plan_raw_path(const char *rec, size_t len)
+{
+	const char *p = rec, *end = rec + len, *sp = memchr(rec, ' ', len);
+	/* OP and CHANGE, OFFSET and LENGTH for a chunk, then the walk record's. */
+	unsigned skip = 2 + WALK_FIELDS_BEFORE_PATH;
+
+	if (!sp)
+		return NULL;
+	if (plan_op_of_word(rec, (size_t)(sp - rec)) == PLAN_CHUNK)
+		skip += 2;
+	while (skip--) {
+		sp = memchr(p, ' ', (size_t)(end - p));
+		if (!sp)
+			return NULL;
+		p = sp + 1;
+	}
+	return p;
+}

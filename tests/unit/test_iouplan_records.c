@@ -328,6 +328,54 @@ static void every_machine_derives_the_same_short_staging_name(void **state)
 	assert_int_equal(strlen(a), 11 + 16);
 }
 
+/* The raw path of p, formatted, as plan_raw_path() finds it without parsing. */
+static void assert_raw_path_found(const struct plan_record *p)
+{
+	struct buf b = BUF_INIT;
+	const char *path;
+
+	assert_int_equal(plan_format(&b, p), 0);
+	path = plan_raw_path(b.data, b.len - 1);
+	assert_non_null(path);
+	assert_int_equal((size_t)(b.data + b.len - 1 - path), p->obj.path_len);
+	assert_memory_equal(path, p->obj.path, p->obj.path_len);
+	buf_free(&b);
+}
+
+static void the_raw_path_is_found_by_counting_fields_for_every_operation(void **state)
+{
+	/* Spaces and slashes in the path and a symlink target with a space. */
+	static const char *const paths[] = {"a", "dir/x y/z", "d i r/ /f\nile ", "x/y/z/w"};
+	static const struct {
+		enum plan_op op;
+		char type;
+	} ops[] = {
+	    {PLAN_MKDIR, 'd'}, {PLAN_COPY, 'f'},    {PLAN_SYMLINK, 'l'}, {PLAN_MKNOD, 'p'},
+	    {PLAN_META, 'l'},  {PLAN_DIRMETA, 'd'}, {PLAN_SEAL, 'f'},	 {PLAN_CHUNK, 'f'},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		for (size_t k = 0; k < sizeof(paths) / sizeof(paths[0]); k++) {
+			struct plan_record p = {.op = ops[i].op,
+						.obj = sample_object(ops[i].type, paths[k])};
+
+			if (p.op == PLAN_CHUNK)
+				p.offset = 10, p.length = 20;
+			assert_raw_path_found(&p);
+		}
+	}
+}
+
+static void a_record_too_short_for_a_path_has_no_raw_path(void **state)
+{
+	static const char *const texts[] = {"", "copy", "copy +++++++++ f --- 1:2 3"};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		assert_null(plan_raw_path(texts[i], strlen(texts[i])));
+}
+
 static void operations_have_their_stream_words(void **state)
 {
 	(void)state;
@@ -357,6 +405,8 @@ int main(void)
 	    cmocka_unit_test(a_bad_walk_field_is_named_as_in_walk_records),
 	    cmocka_unit_test(a_chunk_carries_its_byte_range_before_the_object),
 	    cmocka_unit_test(a_chunk_range_is_within_its_file_and_not_empty),
+	    cmocka_unit_test(the_raw_path_is_found_by_counting_fields_for_every_operation),
+	    cmocka_unit_test(a_record_too_short_for_a_path_has_no_raw_path),
 	    cmocka_unit_test(every_machine_derives_the_same_short_staging_name),
 	    cmocka_unit_test(operations_have_their_stream_words),
 	};

@@ -10,6 +10,8 @@
 
 #include "batch.h"
 #include "iou/cursor.h"
+#include "iou/hash.h"
+#include "iou/plan.h"
 #include "itemize.h"
 
 static void report_failure(struct pool *p, const char *path, const char *step, int err)
@@ -48,21 +50,56 @@ void pool_run_record(struct exec_worker *w, struct pool *p, const struct plan_re
 	pool_note(p, pr, res.outcome, ret);
 }
 
-/* Take up to max queued jobs, waiting for one. Returns how many. */
-static unsigned pool_take(struct pool *p, struct pool_job **jobs, unsigned max)
+static struct pool_job **queue_slot(const struct pool *p, const struct pool_queue *q, size_t i)
+{
+	return &q->jobs[(q->head + i) % p->queue_cap];
+}
+
+/* Move up to max jobs from q's oldest (or newest) end to jobs, in queue order. */
+static unsigned queue_take(struct pool *p, struct pool_queue *q, struct pool_job **jobs,
+			   unsigned max, bool newest)
+{
+	unsigned n = q->count < max ? (unsigned)q->count : max;
+
+	for (unsigned i = 0; i < n; i++)
+		jobs[i] = *queue_slot(p, q, newest ? q->count - n + i : i);
+	if (!newest)
+		q->head = (q->head + n) % p->queue_cap;
+	q->count -= n;
+	p->count -= n;
+	return n;
+}
+
+/* The newest half of the longest queue other than self's, or 0 jobs. */
+static unsigned pool_steal(struct pool *p, unsigned self, struct pool_job **jobs, unsigned max)
+{
+	struct pool_queue *victim = NULL;
+
+	for (unsigned i = 0; i < p->cfg.threads; i++)
+		if (i != self && p->queues[i].count &&
+		    (!victim || p->queues[i].count > victim->count))
+			victim = &p->queues[i];
+	if (!victim)
+		return 0;
+	/* Half, so that the owner keeps working where it is and the two do not swap back. */
+	if (max > (victim->count + 1) / 2)
+		max = (unsigned)((victim->count + 1) / 2);
+	return queue_take(p, victim, jobs, max, true);
+}
+
+/* Take up to max jobs for worker self, its own first, waiting for one. Returns how many. */
+static unsigned pool_take(struct pool *p, unsigned self, struct pool_job **jobs, unsigned max)
 {
 	unsigned n = 0;
 
 	pthread_mutex_lock(&p->lock);
-	while (!p->count && !p->closing)
+	for (;;) {
+		n = queue_take(p, &p->queues[self], jobs, max, false);
+		if (!n)
+			n = pool_steal(p, self, jobs, max);
+		if (n || p->closing)
+			break;
 		pthread_cond_wait(&p->not_empty, &p->lock);
-	/* Leave work for the others when the queue is short. */
-	if (max > p->count / p->nthreads)
-		max = p->count / p->nthreads ? (unsigned)(p->count / p->nthreads) : 1;
-	while (p->count && n < max) {
-		jobs[n++] = p->ring[p->head];
-		p->head = (p->head + 1) % p->cap;
-		p->count--;
 	}
 	p->running += n;
 	if (n)
@@ -133,9 +170,8 @@ static void pool_run_records(struct pool *p, struct exec_worker *w, struct batch
 	}
 }
 
-static void pool_pin(struct pool *p)
+static void pool_pin(struct pool *p, unsigned index)
 {
-	unsigned index = atomic_fetch_add(&p->next_index, 1);
 	cpu_set_t set;
 
 	if (!p->cfg.pin || !p->ncpus)
@@ -155,11 +191,11 @@ static void *pool_thread(void *arg)
 	struct copy_ring big;
 	struct exec_worker w;
 	const char *why;
-	unsigned n, parsed;
+	unsigned n, parsed, self = atomic_fetch_add(&p->next_index, 1);
 	bool have_ring;
 	int ready;
 
-	pool_pin(p);
+	pool_pin(p, self);
 	ready = exec_worker_init(&w, p->shared);
 	/* The ring is made here: it belongs to this thread alone. */
 	have_ring =
@@ -173,7 +209,7 @@ static void *pool_thread(void *arg)
 					 .fixed = ring.fixed};
 		w.ring = &big;
 	}
-	while ((n = pool_take(p, jobs, BATCH_FILES))) {
+	while ((n = pool_take(p, self, jobs, BATCH_FILES))) {
 		/* The plan was validated before anything ran; this cannot fail. */
 		for (parsed = 0; ready == 0 && parsed < n; parsed++)
 			if (plan_parse(jobs[parsed]->rec, jobs[parsed]->len, &pr[parsed], &why))
@@ -259,11 +295,19 @@ int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared
 	p->cfg = *cfg;
 	p->shared = shared;
 	p->dst_name = dst_name;
-	p->cap = cfg->depth;
-	p->ring = calloc(p->cap, sizeof(*p->ring));
+	/* A batch's worth at least, or a directory could not be routed whole to one. */
+	p->queue_cap = cfg->depth / cfg->threads;
+	if (p->queue_cap < BATCH_FILES)
+		p->queue_cap = BATCH_FILES;
+	p->queues = calloc(cfg->threads, sizeof(*p->queues));
 	p->threads = calloc(cfg->threads, sizeof(*p->threads));
-	if (!p->ring || !p->threads)
+	if (!p->queues || !p->threads)
 		return -ENOMEM;
+	for (unsigned i = 0; i < cfg->threads; i++) {
+		p->queues[i].jobs = calloc(p->queue_cap, sizeof(*p->queues[i].jobs));
+		if (!p->queues[i].jobs)
+			return -ENOMEM;
+	}
 	if (cfg->pin)
 		pool_find_cpus(p);
 	pthread_mutex_init(&p->lock, NULL);
@@ -277,20 +321,55 @@ int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared
 	return p->nthreads ? 0 : -EAGAIN;
 }
 
+/* A hash of the directory part of a raw record's path; 0 for the root's entries. */
+static uint64_t raw_record_dir(const char *rec, size_t len)
+{
+	const char *path = plan_raw_path(rec, len), *slash;
+
+	if (!path)
+		return 0;
+	slash = memrchr(path, '/', (size_t)(rec + len - path));
+	return slash ? hash_fnv1a(HASH_FNV1A_BASIS, path, (size_t)(slash - path)) : 0;
+}
+
+/*
+ * The queue for a record: its directory's, as long as records of one
+ * directory keep coming; for another directory, the shortest queue.
+ */
+static struct pool_queue *pool_route(struct pool *p, const char *rec, size_t len)
+{
+	uint64_t dir = raw_record_dir(rec, len);
+	unsigned best;
+
+	if (dir != p->route_dir || p->count == 0) {
+		best = p->route_queue;
+		for (unsigned i = 0; i < p->nthreads; i++)
+			if (p->queues[i].count < p->queues[best].count)
+				best = i;
+		p->route_dir = dir;
+		p->route_queue = best;
+	}
+	return &p->queues[p->route_queue];
+}
+
 int pool_submit(struct pool *p, const char *rec, size_t len)
 {
 	struct pool_job *job = malloc(sizeof(*job) + len + 1);
+	struct pool_queue *q;
 
 	if (!job)
 		return -ENOMEM;
 	job->len = len;
 	memcpy(job->rec, rec, len + 1);
 	pthread_mutex_lock(&p->lock);
-	while (p->count == p->cap)
+	q = pool_route(p, rec, len);
+	while (q->count == p->queue_cap)
 		pthread_cond_wait(&p->not_full, &p->lock);
-	p->ring[(p->head + p->count) % p->cap] = job;
+	*queue_slot(p, q, q->count) = job;
+	q->count++;
 	p->count++;
-	pthread_cond_signal(&p->not_empty);
+	/* Any worker may take it: its owner, or one with nothing to do. */
+	pthread_cond_broadcast(&p->not_empty);
 	pthread_mutex_unlock(&p->lock);
 	return 0;
 }
@@ -312,7 +391,9 @@ int pool_stop(struct pool *p)
 	pthread_mutex_unlock(&p->lock);
 	for (unsigned i = 0; i < p->nthreads; i++)
 		pthread_join(p->threads[i], NULL);
-	free(p->ring);
+	for (unsigned i = 0; p->queues && i < p->cfg.threads; i++)
+		free(p->queues[i].jobs);
+	free(p->queues);
 	free(p->threads);
 	free(p->cpus);
 	pthread_cond_destroy(&p->not_empty);

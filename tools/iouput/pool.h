@@ -3,18 +3,23 @@
 #define IOUPUT_POOL_H
 
 /*
- * Worker threads fed through a bounded queue of plan records. The reader
- * blocks when the queue is full, so memory depends on the queue depth, not
- * on the size of the tree; pool_drain() is the barrier between operations
- * that depend on each other (hard links wait for the copies they point at).
- * Each worker takes a run of records at once so that small files of one
- * directory go through its io_uring together (batch.h).
+ * Worker threads fed through bounded queues of plan records, one queue per
+ * worker. The reader blocks when a queue is full, so memory depends on the
+ * queue depth, not on the size of the tree; pool_drain() is the barrier
+ * between operations that depend on each other (hard links wait for the
+ * copies they point at). Records of one directory go to one worker's queue,
+ * so that workers do not wait on each other for a directory's lock, and a
+ * worker takes a run of them at once so that small files of a directory go
+ * through its io_uring together (batch.h). A worker with nothing queued
+ * takes the newest half of the longest queue: a single large directory
+ * still keeps every worker busy.
  */
 
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "exec.h"
 
@@ -44,14 +49,24 @@ unsigned pool_threads_max(size_t fd_limit, unsigned wanted);
 size_t pool_fds_needed(unsigned threads);
 unsigned pool_batch_max(size_t fd_limit, unsigned threads, unsigned wanted);
 
+/* One worker's jobs, oldest first, in a ring of the pool's queue_cap. */
+struct pool_queue {
+	struct pool_job **jobs;
+	size_t head, count;
+};
+
 struct pool {
 	pthread_mutex_t lock;
 	pthread_cond_t not_empty;
 	pthread_cond_t not_full;
 	pthread_cond_t idle;
-	struct pool_job **ring;
-	size_t cap, head, count;
+	struct pool_queue *queues; /* one per configured thread */
+	size_t queue_cap;
+	size_t count;	  /* jobs in all queues */
 	unsigned running; /* jobs taken but not finished */
+	/* The reader's routing: the directory of its last record and its queue. */
+	uint64_t route_dir;
+	unsigned route_queue;
 	int closing;
 	atomic_int failed; /* any record failed */
 	struct exec_shared *shared;
