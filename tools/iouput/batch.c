@@ -167,7 +167,7 @@ static void batch_queue_data(struct batch_ring *b, struct batch_item *it, unsign
 		io_uring_prep_write_fixed(sqe, it->dst, buf, size, 0, (int)i);
 	else
 		io_uring_prep_write(sqe, it->dst, buf, size, 0);
-	sqe->flags |= IOSQE_IO_LINK;
+	/* Not linked on: each file's read and write are a chain of their own. */
 }
 
 /*
@@ -209,10 +209,11 @@ static int batch_data(struct batch_ring *b, struct batch_item *it, unsigned n)
 			continue;
 		if (!size)
 			got = put = 0;
-		if (got < 0 || put < 0)
-			item_fail(&it[i], got < 0 ? got : put, "copy data");
-		else if ((size_t)got != size)
+		/* A short read cancelled the write (put is -ECANCELED): the source shrank. */
+		if (got >= 0 && (size_t)got != size)
 			item_fail(&it[i], -ESTALE, EXEC_STEP_CHANGED);
+		else if (got < 0 || put < 0)
+			item_fail(&it[i], got < 0 ? got : put, "copy data");
 		else if ((size_t)put < size)
 			it[i].ret = copy_write_rest(it[i].dst, b->bufs + (size_t)i * b->buf_size,
 						    (size_t)put, size, 0);
