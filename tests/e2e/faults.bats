@@ -38,7 +38,7 @@ plan_of() {
 	echo "$output"
 	[ "$status" -eq 1 ]
 	for f in s2 s3 s7 big-grows big-shrinks; do
-		grep -q "$T/dst/$f: source changed since the walk" <<<"$output"
+		grep -qx "iouput: $T/dst/$f: source changed since the walk (size, time or type)" <<<"$output"
 		[ ! -e "$T/dst/$f" ]
 	done
 	grep -q "$T/dst/s4: open source: No such file or directory" <<<"$output"

@@ -74,7 +74,7 @@ int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_
  */
 bool exec_source_unchanged(const struct walk_record *r, uint64_t size, int64_t mtime_sec,
 			   uint32_t mtime_nsec);
-#define EXEC_STEP_CHANGED "source changed since the walk (size or time)"
+#define EXEC_STEP_CHANGED "source changed since the walk (size, time or type)"
 
 /*
  * After the data of the open source src was read: is it still the walk's

@@ -17,7 +17,11 @@
 static void report_failure(struct pool *p, const char *path, const char *step, int err)
 {
 	atomic_store(&p->failed, 1);
-	fprintf(stderr, "iouput: %s/%s: %s: %s\n", p->dst_name, path, step, strerror(-err));
+	/* The step says it all; ESTALE's text ("Stale file handle") would mislead. */
+	if (err == -ESTALE && strcmp(step, EXEC_STEP_CHANGED) == 0)
+		fprintf(stderr, "iouput: %s/%s: %s\n", p->dst_name, path, step);
+	else
+		fprintf(stderr, "iouput: %s/%s: %s: %s\n", p->dst_name, path, step, strerror(-err));
 }
 
 /* A record is finished: count it and, with -i, say what changed. */
