@@ -15,7 +15,9 @@
 #include "batch.h"
 #include "bundle.h"
 #include "check.h"
+#include "iou/buf.h"
 #include "iou/fdlimit.h"
+#include "iou/plan.h"
 #include "iou/size.h"
 #include "iou/stream.h"
 #include "iou/termsig.h"
@@ -335,14 +337,35 @@ static int op_class(enum plan_op op)
 }
 
 /*
- * Classes carried out here, one record at a time in plan order: deletions
- * (deepest first: a directory is empty by the time it is removed) and
- * directory metadata (deepest first: a directory made read-only is never
- * needed again).
+ * The class carried out here, one record at a time in plan order:
+ * deletions (deepest first: a directory is empty by the time it is removed).
  */
 static bool class_is_serial(int class)
 {
-	return class == op_class(PLAN_DELETE) || class == op_class(PLAN_DIRMETA);
+	return class == op_class(PLAN_DELETE);
+}
+
+/*
+ * Directory metadata runs on the workers, deepest first as planned (a
+ * directory made read-only is never needed again): a directory waits until
+ * everything before it is done when the directory before it lies inside it.
+ * The plan lists a subtree's directories right before its root, so sibling
+ * directories go at once and a parent only after its whole subtree.
+ * prev holds the path of the last one; returns whether to wait.
+ */
+static bool dirmeta_waits(struct buf *prev, const char *rec, size_t len)
+{
+	const char *path = plan_raw_path(rec, len);
+	size_t n = path ? (size_t)(rec + len - path) : 0;
+	bool inside = prev->len > n && memcmp(prev->data, path, n) == 0 && prev->data[n] == '/';
+
+	/* "." holds everything; an unreadable record (parse reports it) waits too. */
+	if (!path || (n == 1 && path[0] == '.'))
+		inside = true;
+	buf_clear(prev);
+	if (!path || buf_append(prev, path, n))
+		return true;
+	return inside;
 }
 
 static int open_dir_or_fail(const char *path, const char *what)
@@ -401,8 +424,10 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 {
 	struct stream_reader r;
 	struct plan_record pr;
+	struct buf dirmeta_prev = BUF_INIT;
 	const char *why;
 	int ret, class, last_class = 0;
+	bool wait;
 	char *rec;
 	size_t len;
 
@@ -414,10 +439,14 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 			if (ret)
 				break;
 			last_class = 0;
+			buf_clear(&dirmeta_prev);
 			continue;
 		}
 		class = raw_class(rec);
-		if (class != last_class)
+		wait = class != last_class;
+		if (class == op_class(PLAN_DIRMETA) && dirmeta_waits(&dirmeta_prev, rec, len))
+			wait = true;
+		if (wait)
 			pool_drain(pool);
 		last_class = class;
 		if (!class_is_serial(class)) {
@@ -429,6 +458,7 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 		}
 	}
 	stream_reader_free(&r);
+	buf_free(&dirmeta_prev);
 	return ret;
 }
 
