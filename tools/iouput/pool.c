@@ -299,10 +299,10 @@ int pool_start(struct pool *p, const struct pool_config *cfg, struct exec_shared
 	p->cfg = *cfg;
 	p->shared = shared;
 	p->dst_name = dst_name;
-	/* A batch's worth at least, or a directory could not be routed whole to one. */
+	/* --queue-depth bounds the records queued in all, so memory too. */
 	p->queue_cap = cfg->depth / cfg->threads;
-	if (p->queue_cap < BATCH_FILES)
-		p->queue_cap = BATCH_FILES;
+	if (p->queue_cap < 1)
+		p->queue_cap = 1;
 	p->queues = calloc(cfg->threads, sizeof(*p->queues));
 	p->threads = calloc(cfg->threads, sizeof(*p->threads));
 	if (!p->queues || !p->threads)
