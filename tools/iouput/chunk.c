@@ -30,10 +30,7 @@ static int staged_open(struct exec_worker *w, const struct plan_record *p, int f
 
 	s->dst = -1;
 	s->name = NULL;
-	res->step = "open source";
-	s->src = exec_open_source_file(w, &p->obj);
-	if (s->src == -ESTALE)
-		res->step = EXEC_STEP_CHANGED;
+	s->src = exec_open_source_file(w, &p->obj, res);
 	if (s->src < 0)
 		return s->src;
 	res->step = "open staging file";

@@ -160,15 +160,19 @@ out:
 	return ret;
 }
 
-int exec_open_source_file(struct exec_worker *w, const struct walk_record *r)
+int exec_open_source_file(struct exec_worker *w, const struct walk_record *r,
+			  struct exec_result *res)
 {
 	int fd = exec_open_source(w, r, O_NONBLOCK), flags, ret;
 
+	res->step = "open source";
 	if (fd == -EWOULDBLOCK)
 		fd = open_regular_waiting(w, r);
 	if (fd < 0)
 		return fd;
 	ret = require_regular(fd);
+	if (ret == -ESTALE)
+		res->step = EXEC_STEP_CHANGED;
 	/* Regular files ignore O_NONBLOCK, but the ring would not wait for a read. */
 	flags = fcntl(fd, F_GETFL);
 	if (!ret &&
@@ -288,10 +292,7 @@ int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_re
 	const char *name;
 	int src, dst = -1, dirfd, ret;
 
-	res->step = "open source";
-	src = exec_open_source_file(w, &p->obj);
-	if (src == -ESTALE)
-		res->step = EXEC_STEP_CHANGED;
+	src = exec_open_source_file(w, &p->obj, res);
 	if (src < 0)
 		return src;
 	res->step = "create";

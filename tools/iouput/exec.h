@@ -108,8 +108,10 @@ int exec_open_source(struct exec_worker *w, const struct walk_record *r, int fla
  * The source of a copy, opened for reading: a regular file, or -ESTALE when
  * something else (a FIFO, say) took its place since the walk. Never waits
  * for a FIFO's writer; does wait for a lease holder, as a plain open would.
+ * res->step names the step that failed ("open source", EXEC_STEP_CHANGED).
  */
-int exec_open_source_file(struct exec_worker *w, const struct walk_record *r);
+int exec_open_source_file(struct exec_worker *w, const struct walk_record *r,
+			  struct exec_result *res);
 
 /* For update.c: what a "copy" record does. */
 int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_result *res);

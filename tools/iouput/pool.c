@@ -345,7 +345,7 @@ static struct pool_queue *pool_route(struct pool *p, const char *rec, size_t len
 	uint64_t dir = raw_record_dir(rec, len);
 	unsigned best;
 
-	if (dir != p->route_dir || p->count == 0) {
+	if (dir != p->route_dir) {
 		best = p->route_queue;
 		for (unsigned i = 0; i < p->nthreads; i++)
 			if (p->queues[i].count < p->queues[best].count)

@@ -171,10 +171,7 @@ static int same_data(struct exec_worker *w, const struct walk_record *r, struct 
 	struct stat s, d;
 	int src, dst, ret;
 
-	res->step = "open source";
-	src = exec_open_source_file(w, r);
-	if (src == -ESTALE)
-		res->step = EXEC_STEP_CHANGED;
+	src = exec_open_source_file(w, r, res);
 	if (src < 0)
 		return src;
 	dst = open_dst_file(w, r);
