@@ -167,6 +167,14 @@ static ssize_t list_at(int dirfd, const char *name, char *buf, size_t size)
 #endif
 }
 
+/* The digests of an object without attributes (or on a file system without them). */
+static int digest_none(struct walk_record *r)
+{
+	r->acl_digest = r->xattr_digest = 0;
+	r->has_xattrs = true;
+	return 0;
+}
+
 /*
  * The digests of what o lists, r->has_xattrs set on success. A file system
  * without attributes gives digests 0, as an object without any.
@@ -177,11 +185,8 @@ static int digest_obj(const struct xattrs_obj *o, struct walk_record *r)
 	ssize_t n = xattrs_read(o, NULL, small, &list, &heap);
 	int ret;
 
-	if (n == -ENOTSUP) {
-		r->acl_digest = r->xattr_digest = 0;
-		r->has_xattrs = true;
-		return 0;
-	}
+	if (n == -ENOTSUP)
+		return digest_none(r);
 	ret = n < 0 ? (int)n : digest_list(o, list, (size_t)n, r);
 	free(heap);
 	r->has_xattrs = ret == 0;
@@ -200,11 +205,8 @@ int xattrs_digest_at(int dirfd, const char *name, struct walk_record *r)
 		return digest_obj(&(struct xattrs_obj){-1, name}, r);
 	/* Most objects have no attributes: one listxattrat says so. */
 	n = list_at(dirfd, name, small, sizeof(small));
-	if (n == 0 || n == -ENOTSUP) {
-		r->acl_digest = r->xattr_digest = 0;
-		r->has_xattrs = true;
-		return 0;
-	}
+	if (n == 0 || n == -ENOTSUP)
+		return digest_none(r);
 	if (n < 0 && n != -ENOSYS && n != -ERANGE)
 		return (int)n;
 	/* The l* calls on /proc/self/fd/N/NAME: any depth, NAME's symlink not followed. */
