@@ -377,9 +377,9 @@ run_all_shards() {
 # --- many machines ----------------------------------------------------------------
 
 # An ssh stand-in for GNU parallel: "fakessh HOST -- COMMAND..." runs COMMAND
-# as ssh would (its words joined, given to a shell) in new mount and UTS
-# namespaces whose host name is HOST. Each job's command goes through
-# "flaky", which runs on the stand-in host: the first run of shard 1
+# as ssh would (its words joined, given to a shell; SHELL set as sshd sets it)
+# in new mount and UTS namespaces whose host name is HOST. Each job's command
+# goes through "flaky", which runs on the stand-in host: the first run of shard 1
 # (FAIL_ONCE is the flag) sees DST mounted read-only there, a real failure of
 # a real shard, not a faked exit status, and one that only that attempt meets.
 # flaky decides from its own arguments, because what parallel hands to ssh is
@@ -391,6 +391,10 @@ while [ "${1#-}" != "$1" ]; do shift; done
 host=$1
 shift
 [ "$1" = -- ] && shift
+# sshd gives the session the user's login shell in SHELL, and parallel's
+# remote wrapper runs the job with it: unset, the job silently never runs.
+SHELL=$(getent passwd "$(id -u)" | cut -d: -f7)
+export SHELL=${SHELL:-/bin/sh}
 exec unshare --mount --uts bash -c 'hostname "$1" || exit 255; exec bash -c "$2"' \
 	fakessh "$host" "$*"
 EOF
