@@ -25,6 +25,8 @@ static const char usage_text[] =
     "xattrs and ACLs. DST is created when missing; when it exists it is walked\n"
     "first and only what differs is done. Runs\n"
     "    iouwalk -X SRC | iouplan --against <(iouwalk -X DST) | iouput DST\n"
+    "or, when DST is missing,\n"
+    "    iouwalk SRC | iouplan | iouput DST\n"
     "\n"
     "  -x, --one-file-system  do not enter mount points below SRC or DST\n"
     "      --delete           delete what DST has and SRC has not\n"
@@ -310,7 +312,7 @@ static int walk_both(struct job *job, int *fds, int *status)
 			close_lists(fds);
 			return EXIT_FAILED;
 		}
-		argv_walk(&a[i], &job->tools, job->opts, roots[i]);
+		argv_walk(&a[i], &job->tools, job->opts, true, roots[i]);
 		stage_init(&st[i], tool_name(TOOL_WALK), a[i].v, -1);
 	}
 	ret = stages_run_apart(st, LIST_COUNT, fds, &job->sig);
@@ -383,7 +385,12 @@ static int sync_trees(struct job *job, bool deletes)
 
 	snprintf(against, sizeof(against), "/proc/self/fd/%d", job->dst_list);
 	if (job->src_list < 0) {
-		argv_walk(&walk, &job->tools, job->opts, job->src.name);
+		/*
+		 * Nothing to compare with: iouput lists each file's attributes
+		 * by descriptor as it copies, so digests would be a second
+		 * listing, by path, of every file.
+		 */
+		argv_walk(&walk, &job->tools, job->opts, job->dst_list >= 0, job->src.name);
 		stage_init(&st[n++], tool_name(TOOL_WALK), walk.v, -1);
 	}
 	argv_plan(&plan, &job->tools, job->opts, job->dst_list >= 0 ? against : NULL, deletes);

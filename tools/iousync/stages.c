@@ -127,11 +127,12 @@ static void add_common(struct argv *a, const struct sync_opts *o)
 		add(a, "--no-uring");
 }
 
-void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts *o,
+void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts *o, bool digests,
 	       const char *root)
 {
 	start(a, ts, TOOL_WALK);
-	add(a, "-X");
+	if (digests)
+		add(a, "-X");
 	if (o->one_file_system)
 		add(a, "-x");
 	add_common(a, o);

@@ -42,8 +42,11 @@ const char *tool_name(enum tool t);
 int toolset_find(struct toolset *ts, const char **missing);
 void toolset_free(struct toolset *ts);
 
-/* iouwalk -X [-x] [-j N] [--no-uring] -- ROOT */
-void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts *o,
+/*
+ * iouwalk [-X] [-x] [-j N] [--no-uring] -- ROOT; -X (digests) when digests is
+ * true: only a walk compared against another needs them.
+ */
+void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts *o, bool digests,
 	       const char *root);
 
 /* iouplan [--against FILE [--delete] [-c]]: against is NULL when DST is new. */
