@@ -514,6 +514,20 @@ fds_of() {
 	[ "$(tr '\n' ' ' <"$put.args")" = "-n -i --stats --progress -j 3 --no-uring -- dst " ]
 }
 
+@test "a new DST: the source is walked without digests, the plan has no listing, the copy keeps xattrs" {
+	make_src "$SRC"
+	have_xattrs "$SRC" || skip "no user xattrs on this file system"
+	make_fakes "$T/fake"
+	(cd "$T" && "$T/fake/iousync" -j 2 src dst) 2>"$T/err" || { cat "$T/err" >&2; false; }
+	# Nothing reads digests without a destination listing; iouput lists
+	# each file's attributes itself as it copies.
+	[ "$(tr '\n' ' ' <"$(fake_log "$T/fake" iouwalk src)".args)" = "-j 2 -- src " ]
+	! fake_log "$T/fake" iouwalk dst
+	[ "$(cat "$(fake_log "$T/fake" iouplan "")".args)" = "" ]
+	[ "$(getfattr --only-values -n user.text "$DST/xattr/file")" = hello ]
+	rsync_oracle "$SRC" "$DST" "$T/rsync"
+}
+
 @test "only iouplan inherits the destination's listing, and no tool inherits another's pipe" {
 	make_src "$SRC"
 	mkdir "$DST"
