@@ -223,7 +223,7 @@ line")" = nl ]
 	# or sets what it can; it must not crash or write outside.
 	IN=$T/bigplan run_in_t iouput dst2
 	[ "$status" -lt 128 ]
-	! grep -E 'Sanitizer|runtime error:' "$T/err"
+	run ! grep -E 'Sanitizer|runtime error:' "$T/err"
 	grep -q 'dst2/sp ace: copy data: File too large' "$T/err"
 	grep -q 'dst2/a/b/f2: source changed since the walk' "$T/err"
 	outside_unchanged

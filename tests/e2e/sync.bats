@@ -522,7 +522,7 @@ fds_of() {
 	# Nothing reads digests without a destination listing; iouput lists
 	# each file's attributes itself as it copies.
 	[ "$(tr '\n' ' ' <"$(fake_log "$T/fake" iouwalk src)".args)" = "-j 2 -- src " ]
-	! fake_log "$T/fake" iouwalk dst
+	run ! fake_log "$T/fake" iouwalk dst
 	[ "$(cat "$(fake_log "$T/fake" iouplan "")".args)" = "" ]
 	[ "$(getfattr --only-values -n user.text "$DST/xattr/file")" = hello ]
 	rsync_oracle "$SRC" "$DST" "$T/rsync"
