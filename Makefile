@@ -116,10 +116,17 @@ check-man:
 		if [ -n "$$out" ]; then echo "$$m: $$out"; exit 1; fi; \
 		mandoc -T lint -W warning $$m; done; echo "man pages: clean"
 
+# Shell code: -S error catches what silently breaks a test (a bare "! cmd"
+# in bats asserts nothing) without rewriting every quoting style.
+SHELL_SOURCES = $(wildcard tests/e2e/*.bats tests/e2e/*.bash tests/slow/*.bats scripts/*) \
+	$(filter-out %.c,$(wildcard bench/*)) .ci/run
+
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 		--inline-suppr --std=c11 -D_GNU_SOURCE -Iinclude libcommon tools tests/tools
 	@echo "cppcheck: clean"
+	shellcheck -S error $(SHELL_SOURCES)
+	@echo "shellcheck (errors): clean"
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
