@@ -163,20 +163,24 @@ out:
 int exec_open_source_file(struct exec_worker *w, const struct walk_record *r,
 			  struct exec_result *res)
 {
-	int fd = exec_open_source(w, r, O_NONBLOCK), flags, ret;
+	int fd = exec_open_source(w, r, O_NONBLOCK), ret;
+	bool nonblocking = true;
 
 	res->step = "open source";
-	if (fd == -EWOULDBLOCK)
+	if (fd == -EWOULDBLOCK) {
 		fd = open_regular_waiting(w, r);
+		nonblocking = false;
+	}
 	if (fd < 0)
 		return fd;
 	ret = require_regular(fd);
 	if (ret == -ESTALE)
 		res->step = EXEC_STEP_CHANGED;
-	/* Regular files ignore O_NONBLOCK, but the ring would not wait for a read. */
-	flags = fcntl(fd, F_GETFL);
-	if (!ret &&
-	    (flags < 0 || ((flags & O_NONBLOCK) && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK))))
+	/*
+	 * Regular files ignore O_NONBLOCK, but the ring would not wait for a
+	 * read. No other status flag was asked for, so F_SETFL 0 clears it.
+	 */
+	if (!ret && nonblocking && fcntl(fd, F_SETFL, 0))
 		ret = -errno;
 	if (ret) {
 		close(fd);
