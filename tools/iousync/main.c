@@ -244,6 +244,72 @@ static int check_root(const char *name, const char *what, bool may_be_missing, s
 	return root_name(name, is_link, r);
 }
 
+/*
+ * Whether directory src lies strictly inside directory dst: 1, 0, or a
+ * negative errno. Climbs from src by "..", so that symlinks and bind mounts
+ * on the way count as the kernel resolves them, not as the names read.
+ */
+static int source_inside_destination(const char *src, const char *dst)
+{
+	struct stat d, here, up;
+	int fd, parent, ret = 0;
+
+	if (stat(dst, &d) < 0)
+		return -errno;
+	fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &here) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	for (;;) {
+		parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (parent < 0 || fstat(parent, &up) < 0) {
+			ret = -errno;
+			if (parent >= 0)
+				close(parent);
+			goto out;
+		}
+		close(fd);
+		fd = parent;
+		if (up.st_dev == here.st_dev && up.st_ino == here.st_ino)
+			goto out; /* the root: ".." is itself */
+		if (up.st_dev == d.st_dev && up.st_ino == d.st_ino) {
+			ret = 1;
+			goto out;
+		}
+		here = up;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * --delete removes what DST has and SRC has not. With SRC inside DST, that
+ * is the way down to SRC, or SRC's own files: the source would be lost, as
+ * it is with rsync. Refused before anything runs; returns 0 or an exit status.
+ */
+static int check_delete_spares_source(const struct cli *cli, const struct job *job)
+{
+	int ret;
+
+	if (!job->opts->delete || !job->dst.exists)
+		return 0;
+	ret = source_inside_destination(cli->src, cli->dst);
+	if (ret == 0)
+		return 0;
+	if (ret < 0) {
+		fprintf(stderr, "iousync: cannot tell whether '%s' lies inside '%s': %s\n",
+			cli->src, cli->dst, strerror(-ret));
+		return EXIT_FAILED;
+	}
+	fprintf(stderr,
+		"iousync: --delete would delete the source: SRC '%s' lies inside DST '%s'\n",
+		cli->src, cli->dst);
+	return EXIT_USAGE;
+}
+
 static bool later_failed(const struct stage *st, int i, int n)
 {
 	while (++i < n)
@@ -433,6 +499,9 @@ static int run(struct job *job, const struct cli *cli)
 		status = ret == -ENOMEM ? EXIT_FAILED : EXIT_USAGE;
 		goto out;
 	}
+	status = check_delete_spares_source(cli, job);
+	if (status)
+		goto out;
 	/* Once iousync was told to stop, no further step starts. */
 	status = find_tools(&job->tools);
 	if (!status && !job->sig.caught)
