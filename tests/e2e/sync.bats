@@ -419,6 +419,31 @@ fds_of() {
 	[ "$(stat -c %i "$DST/xattr/acl")" = "$ino_acl" ]
 }
 
+@test "--delete with SRC inside DST is refused before anything runs, also through a symlink; without --delete the copy goes on" {
+	mkdir -p "$T/top/src/sub"
+	printf 'keep\n' >"$T/top/src/f"
+	printf 'keep too\n' >"$T/top/src/sub/g"
+	printf 'other\n' >"$T/top/other"
+	ln -s top/src "$T/link"
+	ls -laR "$T/top" >"$T/before"
+	for src in "$T/top/src" "$T/top/src/sub" "$T/link"; do
+		isync --delete "$src" "$T/top"
+		[ "$status" -eq 2 ]
+		grep -q -x -F "iousync: --delete would delete the source: SRC '$src' lies inside DST '$T/top'" "$T/err"
+		ls -laR "$T/top" | diff "$T/before" -
+	done
+	# The same trees the other way round, or one and the same, are no danger.
+	isync --delete "$T/top" "$T/top"
+	[ "$status" -eq 0 ]
+	ls -laR "$T/top" | diff "$T/before" -
+	isync "$T/top/src" "$T/top"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/top/f")" = keep ]
+	[ "$(cat "$T/top/sub/g")" = "keep too" ]
+	[ "$(cat "$T/top/src/f")" = keep ]
+	[ "$(cat "$T/top/other")" = other ]
+}
+
 @test "without --delete an extra file in DST is kept; with --delete it is removed and itemized as *deleting" {
 	make_src "$SRC"
 	isync "$SRC" "$DST"
