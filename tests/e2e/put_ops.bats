@@ -112,7 +112,9 @@ have_xattrs() {
 	} >"$T/plan"
 	put -i dst plan
 	[ "$status" -eq 0 ]
-	[ ! -e "$T/dst/file" ] && [ ! -L "$T/dst/link" ] && [ ! -e "$T/dst/empty" ]
+	[ ! -e "$T/dst/file" ]
+	[ ! -L "$T/dst/link" ]
+	[ ! -e "$T/dst/empty" ]
 	[ "$(cat "$T/dst/kept")" = kept ]
 	[ "$(snap "$T/outside/target")" = "$before" ]
 	[ "$(cat "$T/outside/target")" = "outside data" ]
@@ -142,7 +144,8 @@ have_xattrs() {
 	put -i dst plan
 	[ "$status" -eq 0 ]
 	[ ! -e "$T/dst/tree" ]
-	[ -d "$T/dst/x" ] && [ "$(cat "$T/dst/x/y")" = y ]
+	[ -d "$T/dst/x" ]
+	[ "$(cat "$T/dst/x/y")" = y ]
 	out_is "*deleting   tree/sub/f" "*deleting   tree/sub/" "*deleting   tree/" \
 		"*deleting   x" "cd+++++++++ x/" ">f+++++++++ x/y"
 }
@@ -396,7 +399,9 @@ have_xattrs() {
 	} >"$T/plan"
 	put -i dst plan
 	[ "$status" -eq 0 ]
-	[ -f "$T/dst/f" ] && [ ! -L "$T/dst/f" ] && [ -f "$T/dst/g" ]
+	[ -f "$T/dst/f" ]
+	[ ! -L "$T/dst/f" ]
+	[ -f "$T/dst/g" ]
 	[ "$(cat "$T/dst/f")" = "the data" ]
 	[ "$(snap "$T/outside/t")" = "$before" ]
 	out_is ">fc........ f" ">fc........ g"
@@ -496,7 +501,8 @@ every_op() {
 	put -i dst plan
 	[ "$status" -eq 0 ]
 	out_is "${EVERY_OP_LINES[@]}"
-	[ ! -e "$T/dst/olddir" ] && [ ! -e "$T/dst/old" ]
+	[ ! -e "$T/dst/olddir" ]
+	[ ! -e "$T/dst/old" ]
 	cmp "$T/src/new/f" "$T/dst/new/f"
 	cmp "$T/src/diff" "$T/dst/diff"
 	[ "$(stat -c %a "$T/dst/metaf")" = 600 ]
@@ -529,7 +535,8 @@ every_op() {
 	(cd "$T" && "$IOUWALK" src | "$IOUPLAN") >"$T/plan"
 	put -n -i new plan
 	[ "$status" -eq 0 ]
-	[ ! -e "$T/new" ] && [ ! -L "$T/new" ]
+	[ ! -e "$T/new" ]
+	[ ! -L "$T/new" ]
 	cp "$T/out" "$T/dry"
 	out_is "cd+++++++++ ./" "cd+++++++++ sub/" ">f+++++++++ sub/a" "cL+++++++++ sub/l -> a"
 	put -i new plan
@@ -577,7 +584,8 @@ every_op() {
 	every_op
 	put dst plan
 	[ "$status" -eq 0 ]
-	[ ! -s "$T/out" ] && [ ! -s "$T/err" ]
+	[ ! -s "$T/out" ]
+	[ ! -s "$T/err" ]
 }
 
 # hold_lease FILE SECONDS: another process holds a write lease on FILE, as a

@@ -161,7 +161,8 @@ run_all_shards() {
 	[ "$(ops_of "$T/all" | awk -v p="$first" '$1 == "chunk" && $4 == p' | wc -l)" = 4 ]
 	seal=$(grep -n -x "seal $first" "$T/finish" | cut -d: -f1)
 	link=$(grep -n -E '^link (c/biglinked2|d/e/f/biglinked)$' "$T/finish" | cut -d: -f1)
-	[ -n "$link" ] && [ "$seal" -lt "$link" ]
+	[ -n "$link" ]
+	[ "$seal" -lt "$link" ]
 	[ "$(ops_of "$T/all" | grep -c -E '^link (c/biglinked2|d/e/f/biglinked)$')" = 0 ]
 	# Small files are never chunked; directory metadata is all in the finish.
 	[ "$(ops_of "$T/all" | grep -c -E '^chunk [0-9]+ [0-9]+ a/small')" = 0 ]
