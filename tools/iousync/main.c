@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "iou/ancestry.h"
 #include "iou/version.h"
 #include "iou/tmpfile.h"
 #include "pipeline.h"
@@ -244,44 +245,19 @@ static int check_root(const char *name, const char *what, bool may_be_missing, s
 	return root_name(name, is_link, r);
 }
 
-/*
- * Whether directory src lies strictly inside directory dst: 1, 0, or a
- * negative errno. Climbs from src by "..", so that symlinks and bind mounts
- * on the way count as the kernel resolves them, not as the names read.
- */
+/* Whether directory src lies strictly inside directory dst: 1, 0, or a negative errno. */
 static int source_inside_destination(const char *src, const char *dst)
 {
-	struct stat d, here, up;
-	int fd, parent, ret = 0;
+	struct stat d;
+	int fd, ret;
 
 	if (stat(dst, &d) < 0)
 		return -errno;
 	fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &here) < 0) {
-		ret = -errno;
-		goto out;
-	}
-	for (;;) {
-		parent = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (parent < 0 || fstat(parent, &up) < 0) {
-			ret = -errno;
-			if (parent >= 0)
-				close(parent);
-			goto out;
-		}
-		close(fd);
-		fd = parent;
-		if (up.st_dev == here.st_dev && up.st_ino == here.st_ino)
-			goto out; /* the root: ".." is itself */
-		if (up.st_dev == d.st_dev && up.st_ino == d.st_ino) {
-			ret = 1;
-			goto out;
-		}
-		here = up;
-	}
-out:
-	if (fd >= 0)
-		close(fd);
+	if (fd < 0)
+		return -errno;
+	ret = ancestry_is_below(fd, &d);
+	close(fd);
 	return ret;
 }
 
