@@ -123,6 +123,27 @@ have_xattrs() {
 	[ ! -s "$T/err" ]
 }
 
+@test "with the plan's source inside DST, no deletion is done, one message says why, exit 1, and the rest is copied" {
+	mkdir -p "$T/top/src/sub"
+	printf 'keep\n' >"$T/top/src/f"
+	printf 'keep too\n' >"$T/top/src/sub/g"
+	printf 'extra\n' >"$T/top/extra"
+	(cd "$T" && "$IOUWALK" -X top/src >src.walk && "$IOUWALK" -X top >dst.walk &&
+		"$IOUPLAN" --against dst.walk --delete <src.walk >plan)
+	# What iouplan asks for would delete the source: its files, then itself.
+	tr '\0' '\n' <"$T/plan" | grep -q '^delete .* src/f$'
+	put -i top <"$T/plan"
+	[ "$status" -eq 1 ]
+	[ "$(grep -c . "$T/err")" = 1 ]
+	grep -q -x -F "iouput: top: deleting nothing: the source lies inside it, and deletions would remove the source" "$T/err"
+	[ "$(cat "$T/top/src/f")" = keep ]
+	[ "$(cat "$T/top/src/sub/g")" = "keep too" ]
+	[ "$(cat "$T/top/extra")" = extra ]
+	[ "$(cat "$T/top/f")" = keep ]
+	[ "$(cat "$T/top/sub/g")" = "keep too" ]
+	! grep -q deleting "$T/out" || false
+}
+
 @test "deletes run first and deepest first: a tree goes bottom up, and a file in the way of a directory gives way to it" {
 	mkdir -p "$T/dst/tree/sub"
 	echo x >"$T/dst/tree/sub/f"

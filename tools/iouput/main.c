@@ -15,6 +15,7 @@
 #include "batch.h"
 #include "bundle.h"
 #include "check.h"
+#include "iou/ancestry.h"
 #include "iou/buf.h"
 #include "iou/fdlimit.h"
 #include "iou/plan.h"
@@ -416,6 +417,32 @@ static int raw_class(const char *rec)
 }
 
 /*
+ * Deletions leave DST holding only what the source holds. With the source
+ * inside DST, the way down to it is not in the source, so they would delete
+ * the source: then none of the root's are done, with one message.
+ */
+static bool deletes_spare_source(const struct exec_shared *sh, const char *dst)
+{
+	struct stat top;
+	int ret;
+
+	if (sh->dst_root_fd < 0)
+		return true;
+	ret = fstat(sh->dst_root_fd, &top) ? -errno : ancestry_is_below(sh->src_root_fd, &top);
+	if (ret > 0)
+		fprintf(stderr,
+			"iouput: %s: deleting nothing: the source lies inside it, and deletions "
+			"would remove the source\n",
+			dst);
+	else if (ret < 0)
+		fprintf(stderr,
+			"iouput: %s: deleting nothing: cannot tell whether the source lies inside "
+			"it: %s\n",
+			dst, strerror(-ret));
+	return ret == 0;
+}
+
+/*
  * Records stream to the workers; a change of class waits for everything
  * before it. The serial classes run here, in plan order.
  */
@@ -427,6 +454,7 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 	struct buf dirmeta_prev = BUF_INIT;
 	const char *why;
 	int ret, class, last_class = 0;
+	int deletes = 0; /* this root's: 0 not judged yet, 1 allowed, -1 refused */
 	bool wait;
 	char *rec;
 	size_t len;
@@ -439,10 +467,17 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 			if (ret)
 				break;
 			last_class = 0;
+			deletes = 0;
 			buf_clear(&dirmeta_prev);
 			continue;
 		}
 		class = raw_class(rec);
+		if (class == op_class(PLAN_DELETE) && !deletes)
+			deletes = deletes_spare_source(sh, pool->dst_name) ? 1 : -1;
+		if (class == op_class(PLAN_DELETE) && deletes < 0) {
+			atomic_store(&pool->failed, 1);
+			continue;
+		}
 		wait = class != last_class;
 		if (class == op_class(PLAN_DIRMETA) && dirmeta_waits(&dirmeta_prev, rec, len))
 			wait = true;
