@@ -472,11 +472,13 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 			continue;
 		}
 		class = raw_class(rec);
-		if (class == op_class(PLAN_DELETE) && !deletes)
-			deletes = deletes_spare_source(sh, pool->dst_name) ? 1 : -1;
-		if (class == op_class(PLAN_DELETE) && deletes < 0) {
-			atomic_store(&pool->failed, 1);
-			continue;
+		if (class == op_class(PLAN_DELETE)) {
+			if (!deletes)
+				deletes = deletes_spare_source(sh, pool->dst_name) ? 1 : -1;
+			if (deletes < 0) {
+				atomic_store(&pool->failed, 1);
+				continue;
+			}
 		}
 		wait = class != last_class;
 		if (class == op_class(PLAN_DIRMETA) && dirmeta_waits(&dirmeta_prev, rec, len))
