@@ -428,9 +428,10 @@ static int sync_trees(struct job *job, bool deletes)
 	snprintf(against, sizeof(against), "/proc/self/fd/%d", job->dst_list);
 	if (job->src_list < 0) {
 		/*
-		 * Nothing to compare with: iouput lists each file's attributes
-		 * by descriptor as it copies, so digests would be a second
-		 * listing, by path, of every file.
+		 * Digests only when there is DST's listing to compare with
+		 * (here, a source listing that could not be rewound); else
+		 * iouput lists each file's attributes by descriptor as it
+		 * copies, and digests would be a second listing, by path.
 		 */
 		argv_walk(&walk, &job->tools, job->opts, job->dst_list >= 0, job->src.name);
 		stage_init(&st[n++], tool_name(TOOL_WALK), walk.v, -1);
