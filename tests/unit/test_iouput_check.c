@@ -106,6 +106,22 @@ static void a_link_before_its_first_members_copy_is_out_of_order(void **state)
 	assert_checked(recs, 3, "out of order");
 }
 
+static void mkdirs_and_creations_may_mix_as_a_streamed_plan_has_them(void **state)
+{
+	static const char *const recs[] = {
+	    "iou-stream 2.0 plan src",
+	    "mkdir +++++++++ " OBJ_D ".",
+	    "copy +++++++++ " OBJ_F "f",
+	    "mkdir +++++++++ " OBJ_D "a",
+	    "copy +++++++++ " OBJ_F "a/f",
+	    "mkdir +++++++++ " OBJ_D "a/b",
+	    NULL,
+	};
+
+	(void)state;
+	assert_checked(recs, 0, NULL);
+}
+
 static void a_delete_after_a_mkdir_is_out_of_order(void **state)
 {
 	static const char *const recs[] = {
@@ -164,6 +180,7 @@ int main(void)
 	    cmocka_unit_test(a_path_copied_twice_is_refused_at_the_repeat),
 	    cmocka_unit_test(the_same_path_under_two_roots_passes),
 	    cmocka_unit_test(a_link_before_its_first_members_copy_is_out_of_order),
+	    cmocka_unit_test(mkdirs_and_creations_may_mix_as_a_streamed_plan_has_them),
 	    cmocka_unit_test(a_delete_after_a_mkdir_is_out_of_order),
 	    cmocka_unit_test(a_new_root_starts_over),
 	    cmocka_unit_test(a_mkdir_after_a_mkdir_inside_it_is_refused),

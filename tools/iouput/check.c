@@ -37,17 +37,19 @@ static uint64_t op_kind(const struct plan_record *p)
  */
 static int op_phase(enum plan_op op)
 {
+	/*
+	 * mkdirs and creations may mix (iouplan --stream): a worker makes a
+	 * missing parent itself, and the dirmeta that comes later sets it right.
+	 */
 	switch (op) {
 	case PLAN_DELETE:
 		return 0;
-	case PLAN_MKDIR:
-		return 1;
 	case PLAN_LINK:
-		return 3;
-	case PLAN_DIRMETA:
-		return 4;
-	default:
 		return 2;
+	case PLAN_DIRMETA:
+		return 3;
+	default:
+		return 1;
 	}
 }
 
@@ -87,8 +89,8 @@ static int check_place(const struct plan_record *pr, uint64_t recno, const char 
 	int ret;
 
 	if (op_phase(pr->op) < c->phase) {
-		*why = "out of order (a root's plan holds delete, mkdir, copy, verify, "
-		       "symlink, mknod and meta, link, dirmeta, in that order)";
+		*why = "out of order (a root's plan holds delete; then mkdir, copy, verify, "
+		       "symlink, mknod and meta, mixed; then link, then dirmeta)";
 		return -EINVAL;
 	}
 	c->phase = op_phase(pr->op);
