@@ -53,7 +53,7 @@ static void plan(const uint8_t *data, size_t size, const struct root_sync *sync)
 	int in = memfd_with(data, size), out = memfd_with(NULL, 0);
 	struct plan_failure f;
 
-	if (plan_filter(in, out, sync, &f) == 0)
+	if (plan_filter(in, out, sync, false, &f) == 0)
 		check_output(out);
 	else if (f.where == PLAN_AT_INPUT && !f.why && f.recno)
 		abort(); /* input blamed on a record must say why */

@@ -68,8 +68,8 @@ static int temp_fd(void)
 	return fd;
 }
 
-/* Run the filter over a fixture; return its result and its whole output. */
-static int run_filter(const struct buf *in, struct buf *out, struct plan_failure *f)
+/* Run the filter (streamed or not) over a fixture; return its result and its whole output. */
+static int run_filter_as(const struct buf *in, struct buf *out, struct plan_failure *f, bool stream)
 {
 	int in_fd = temp_fd(), out_fd = temp_fd(), ret;
 	char chunk[4096];
@@ -77,13 +77,18 @@ static int run_filter(const struct buf *in, struct buf *out, struct plan_failure
 
 	assert_int_equal(stream_write_all(in_fd, in->data, in->len), 0);
 	assert_int_equal(lseek(in_fd, 0, SEEK_SET), 0);
-	ret = plan_filter(in_fd, out_fd, NULL, f);
+	ret = plan_filter(in_fd, out_fd, NULL, stream, f);
 	assert_int_equal(lseek(out_fd, 0, SEEK_SET), 0);
 	while ((n = read(out_fd, chunk, sizeof(chunk))) > 0)
 		assert_int_equal(buf_append(out, chunk, (size_t)n), 0);
 	close(in_fd);
 	close(out_fd);
 	return ret;
+}
+
+static int run_filter(const struct buf *in, struct buf *out, struct plan_failure *f)
+{
+	return run_filter_as(in, out, f, false);
 }
 
 /* One plan record as a test reads it: "op path" or "link path -> target". */
@@ -572,6 +577,88 @@ static void a_large_plan_spills_to_a_temporary_file_and_keeps_its_order(void **s
 	buf_free(&in);
 }
 
+static void
+streamed_mkdirs_and_creations_mix_in_input_order_and_links_and_dirmetas_wait(void **state)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	struct plan_failure f;
+	static const char *const want[] = {
+	    "iou-stream 2.1 plan src",
+	    "mkdir .",
+	    "copy x",
+	    "mkdir b",
+	    "copy b/y",
+	    "mkdir b/c",
+	    "symlink b/c/l",
+	    "copy b/c/z",
+	    "link b/w -> b/c/z",
+	    "dirmeta b/c",
+	    "dirmeta b",
+	    "dirmeta .",
+	    NULL,
+	};
+
+	(void)state;
+	header(&in, "src");
+	dir(&in, ".");
+	file(&in, "x");
+	dir(&in, "b");
+	file(&in, "b/y");
+	dir(&in, "b/c");
+	object(&in, 'l', "b/c/l", 1, 50, 1);
+	object(&in, 'f', "b/c/z", 1, 51, 2);
+	object(&in, 'f', "b/w", 1, 51, 2);
+	assert_int_equal(run_filter_as(&in, &out, &f, true), 0);
+	assert_plan_is(&out, want);
+	buf_free(&out);
+	buf_free(&in);
+}
+
+static void a_streamed_plan_stops_at_bad_input_after_what_it_already_wrote(void **state)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	struct plan_failure f;
+	static const char *const written[] = {
+	    "iou-stream 2.1 plan src", "mkdir .", "copy a", "mkdir d", NULL,
+	};
+
+	(void)state;
+	header(&in, "src");
+	dir(&in, ".");
+	file(&in, "a");
+	dir(&in, "d");
+	file(&in, "a");
+	file(&in, "d/b");
+	assert_int_equal(run_filter_as(&in, &out, &f, true), -EINVAL);
+	assert_non_null(f.why);
+	assert_non_null(strstr(f.why, "duplicate path"));
+	assert_int_equal(f.recno, 5);
+	assert_plan_is(&out, written);
+	buf_free(&out);
+	buf_free(&in);
+}
+
+static void a_streamed_root_and_the_next_each_get_their_header_and_their_own_end(void **state)
+{
+	struct buf in = BUF_INIT, out = BUF_INIT;
+	struct plan_failure f;
+	static const char *const want[] = {
+	    "iou-stream 2.1 plan one", "mkdir .", "copy a", "dirmeta .",
+	    "iou-stream 2.1 plan two", "copy b",  NULL,
+	};
+
+	(void)state;
+	header(&in, "one");
+	dir(&in, ".");
+	file(&in, "a");
+	header(&in, "two");
+	file(&in, "b");
+	assert_int_equal(run_filter_as(&in, &out, &f, true), 0);
+	assert_plan_is(&out, want);
+	buf_free(&out);
+	buf_free(&in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -595,6 +682,10 @@ int main(void)
 	    cmocka_unit_test(a_bad_header_after_a_good_root_keeps_that_roots_plan),
 	    cmocka_unit_test(a_truncated_last_record_leaves_its_root_unplanned),
 	    cmocka_unit_test(a_large_plan_spills_to_a_temporary_file_and_keeps_its_order),
+	    cmocka_unit_test(
+		streamed_mkdirs_and_creations_mix_in_input_order_and_links_and_dirmetas_wait),
+	    cmocka_unit_test(a_streamed_plan_stops_at_bad_input_after_what_it_already_wrote),
+	    cmocka_unit_test(a_streamed_root_and_the_next_each_get_their_header_and_their_own_end),
 	};
 
 	return cmocka_run_group_tests_name("iouplan order", tests, NULL, NULL);

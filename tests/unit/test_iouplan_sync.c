@@ -128,7 +128,7 @@ static void assert_sync_plan(struct side *src, struct side *dst, struct root_syn
 	if (against_load(&a, dst_fd, &why, &recno))
 		fail_msg("destination walk refused at record %" PRIu64 ": %s", recno, why);
 	sync.against = &a;
-	if (plan_filter(src_fd, out_fd, &sync, &f))
+	if (plan_filter(src_fd, out_fd, &sync, false, &f))
 		fail_msg("plan refused: %s", f.why ? f.why : "system error");
 	assert_int_equal(lseek(out_fd, 0, SEEK_SET), 0);
 	while ((n = read(out_fd, chunk, sizeof(chunk))) > 0)
@@ -458,7 +458,7 @@ static void a_second_source_root_is_refused_before_any_plan_is_written(void **st
 	src_fd = fd_with(&src.b);
 	assert_int_equal(against_load(&a, dst_fd, &why, &recno), 0);
 	sync.against = &a;
-	assert_int_equal(plan_filter(src_fd, out_fd, &sync, &f), -EINVAL);
+	assert_int_equal(plan_filter(src_fd, out_fd, &sync, false, &f), -EINVAL);
 	assert_non_null(strstr(f.why, "a second root"));
 	assert_int_equal(f.recno, 3);
 	assert_int_equal(lseek(out_fd, 0, SEEK_END), 0);

@@ -68,6 +68,8 @@ static int planner_header(struct planner *pl, const char *rec, size_t len, struc
 					      "writes)");
 	buf_clear(&pl->root);
 	ret = buf_append(&pl->root, h.root, h.root_len);
+	if (!ret)
+		ret = root_plan_begin(&pl->plan, h.root, h.root_len);
 	pl->have_root = !ret;
 	pl->minor = h.minor;
 	return ret;
@@ -101,8 +103,13 @@ static int planner_record(struct planner *pl, char *rec, size_t len, struct plan
 	ret = root_plan_add(&pl->plan, &r, &why);
 	if (ret == -EINVAL)
 		return planner_input_error(f, why);
-	if (ret)
+	if (ret) {
 		f->where = PLAN_AT_SPOOL;
+		return ret;
+	}
+	ret = root_plan_send(&pl->plan, false);
+	if (ret)
+		f->where = PLAN_AT_OUTPUT;
 	return ret;
 }
 
@@ -140,7 +147,8 @@ static int planner_run(struct planner *pl, struct plan_failure *f)
 	return planner_flush(pl, f);
 }
 
-int plan_filter(int in_fd, int out_fd, const struct root_sync *sync, struct plan_failure *f)
+int plan_filter(int in_fd, int out_fd, const struct root_sync *sync, bool stream,
+		struct plan_failure *f)
 {
 	struct planner pl = {.root = BUF_INIT, .out_fd = out_fd, .syncing = sync != NULL};
 	int ret;
@@ -150,7 +158,12 @@ int plan_filter(int in_fd, int out_fd, const struct root_sync *sync, struct plan
 	if (ret)
 		return ret;
 	root_plan_init(&pl.plan, sync);
+	if (stream && !sync)
+		root_plan_stream(&pl.plan, out_fd);
 	ret = planner_run(&pl, f);
+	/* Streamed, what came before bad input goes out whole: no record is lost in a buffer. */
+	if (ret && f->where == PLAN_AT_INPUT)
+		(void)root_plan_send(&pl.plan, true);
 	root_plan_free(&pl.plan);
 	buf_free(&pl.root);
 	stream_reader_free(&pl.in);

@@ -9,7 +9,12 @@
  * the output (the plans of earlier, complete roots are already written).
  * With sync (iouplan --against), the input must hold one root, and a second
  * header is refused before anything is written.
+ * Streamed (iouplan --stream, a plain copy), a root's mkdirs and creations go
+ * out as they are read, so that iouput can start while the walk goes on:
+ * bad input then stops a root's plan part way, after what came before it.
  */
+
+#include <stdbool.h>
 
 #include <stdint.h>
 
@@ -31,6 +36,7 @@ struct plan_failure {
  * Returns 0; -EINVAL with f->why set for input that is not a valid walk
  * stream; or another negative errno, with f->where, for a system error.
  */
-int plan_filter(int in_fd, int out_fd, const struct root_sync *sync, struct plan_failure *f);
+int plan_filter(int in_fd, int out_fd, const struct root_sync *sync, bool stream,
+		struct plan_failure *f);
 
 #endif

@@ -34,6 +34,10 @@ static const char usage_text[] =
     "  -c, --checksum         with --against: have iouput compare the data of files\n"
     "                         whose size and time match (else they are skipped)\n"
     "      --owner, --no-owner  compare owner and group (default: only as root)\n"
+    "      --stream           without --against: write each mkdir and creation as\n"
+    "                         soon as it is read (input order, mixed), so that\n"
+    "                         iouput --stream starts while the walk goes on; bad\n"
+    "                         input then stops the plan part way\n"
     "\n"
     "Many machines (see iouplan(1), \"PLAN BUNDLES\"):\n"
     "      --shards N --out DIR  write a bundle to DIR (new, or an empty directory):\n"
@@ -70,6 +74,7 @@ enum {
 	OPT_OUT,
 	OPT_CHUNK,
 	OPT_PENDING,
+	OPT_STREAM,
 };
 
 /* A plan record weighs as much as this many bytes of data in the balance (balance.h). */
@@ -82,6 +87,7 @@ struct cli {
 	struct root_sync sync;
 	const char *out;     /* --out: the bundle to write, or NULL */
 	const char *pending; /* --pending: the bundle to look at, or NULL */
+	bool stream;	     /* --stream */
 	struct shard_options shard;
 };
 
@@ -123,8 +129,13 @@ static int check_sharding(const struct cli *cli, int operands)
 		return usage_error("--chunk needs --shards and --out", NULL);
 	if (cli->out && cli->against)
 		return usage_error("--shards plans a fresh copy: it does not take --against", NULL);
-	if (cli->pending && (cli->out || cli->against || operands))
+	if (cli->pending && (cli->out || cli->against || operands || cli->stream))
 		return usage_error("--pending DIR takes no other options or operands", NULL);
+	/* Against a destination, deletions come first: they wait for the whole walk. */
+	if (cli->stream && (cli->against || cli->out))
+		return usage_error("--stream streams a plain copy's plan: not with --against or "
+				   "--shards",
+				   NULL);
 	return -1;
 }
 
@@ -141,6 +152,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"out", required_argument, NULL, OPT_OUT},
 	    {"chunk", required_argument, NULL, OPT_CHUNK},
 	    {"pending", required_argument, NULL, OPT_PENDING},
+	    {"stream", no_argument, NULL, OPT_STREAM},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
@@ -159,6 +171,9 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_AGAINST:
 			cli->against = optarg;
+			break;
+		case OPT_STREAM:
+			cli->stream = true;
 			break;
 		case OPT_DELETE:
 			cli->sync.delete_extra = true;
@@ -309,7 +324,7 @@ static int write_bundle(const struct cli *cli, int in, const char *name)
 			strerror(-plan));
 		return EXIT_IO_ERROR;
 	}
-	ret = plan_filter(in, plan, NULL, &f);
+	ret = plan_filter(in, plan, NULL, false, &f);
 	if (ret && f.where == PLAN_AT_OUTPUT)
 		f.where = PLAN_AT_SPOOL; /* the plan's temporary file, not standard output */
 	if (ret)
@@ -357,7 +372,8 @@ int main(int argc, char **argv)
 	if (cli.out) {
 		ret = write_bundle(&cli, fd, name);
 	} else {
-		ret = plan_filter(fd, STDOUT_FILENO, cli.against ? &cli.sync : NULL, &f);
+		ret =
+		    plan_filter(fd, STDOUT_FILENO, cli.against ? &cli.sync : NULL, cli.stream, &f);
 		ret = ret ? report(name, ret, &f) : 0;
 	}
 	if (file)

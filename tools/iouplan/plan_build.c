@@ -13,6 +13,8 @@
 
 /* Output is written in chunks of about this size. */
 #define PLAN_WRITE_CHUNK (256u << 10)
+/* Streamed, smaller: iouput waits for the first chunk before it starts. */
+#define PLAN_LIVE_CHUNK (64u << 10)
 
 void root_plan_init(struct root_plan *rp, const struct root_sync *sync)
 {
@@ -24,6 +26,31 @@ void root_plan_init(struct root_plan *rp, const struct root_sync *sync)
 	rp->paths = (struct inoset)INOSET_INIT;
 	rp->order = (struct treeorder)TREEORDER_INIT;
 	rp->scratch = (struct buf)BUF_INIT;
+	rp->live_fd = -1;
+	rp->live = (struct buf)BUF_INIT;
+}
+
+void root_plan_stream(struct root_plan *rp, int fd)
+{
+	rp->live_fd = fd;
+}
+
+int root_plan_begin(struct root_plan *rp, const char *root, size_t root_len)
+{
+	if (rp->live_fd < 0)
+		return 0;
+	return stream_format_header(&rp->live, "plan", root, root_len);
+}
+
+int root_plan_send(struct root_plan *rp, bool all)
+{
+	int ret;
+
+	if (rp->live_fd < 0 || rp->live.len < (all ? 1 : PLAN_LIVE_CHUNK))
+		return 0;
+	ret = stream_write_all(rp->live_fd, rp->live.data, rp->live.len);
+	buf_clear(&rp->live);
+	return ret;
 }
 
 /*
@@ -71,6 +98,16 @@ static int spool_plan(struct spool *s, struct buf *scratch, enum plan_op op, con
 	buf_clear(scratch);
 	ret = plan_format(scratch, &p);
 	return ret ? ret : spool_append(s, scratch->data, scratch->len);
+}
+
+/* Phases a and b of a streamed plan: ready to go out at once. */
+static int live_plan(struct root_plan *rp, enum plan_op op, const char *change,
+		     const struct walk_record *r)
+{
+	struct plan_record p = {.op = op, .obj = *r};
+
+	memcpy(p.change, change, PLAN_CHANGE_LEN + 1);
+	return plan_format(&rp->live, &p);
 }
 
 /* Hard links are grouped by (dev, ino) here; the walker's 'r' flag is not trusted. */
@@ -130,6 +167,8 @@ static int add_object(struct root_plan *rp, const struct walk_record *r,
 	/* verify may copy: a dirmeta that finds nothing to restore changes nothing. */
 	if (*fresh || op == PLAN_VERIFY)
 		touch_parent(rp, r);
+	if (rp->live_fd >= 0)
+		return live_plan(rp, op, change, r);
 	return spool_plan(&rp->objects, &rp->scratch, op, change, r);
 }
 
@@ -212,6 +251,8 @@ static int add_dir(struct root_plan *rp, const struct walk_record *r, const stru
 	ret = record_format_walk(&rp->dirs, r);
 	if (ret)
 		rp->dirs.len = old;
+	else if (rp->live_fd >= 0 && !d)
+		ret = live_plan(rp, PLAN_MKDIR, change, r);
 	return ret;
 }
 
@@ -403,11 +444,16 @@ int root_plan_write(struct root_plan *rp, const char *root, size_t root_len, int
 	int ret;
 
 	*spool_failed = false;
-	ret = stream_format_header(&o.b, "plan", root, root_len);
-	if (!ret)
-		ret = out_deletes(&o, rp);
-	if (!ret)
-		ret = out_mkdirs(&o, &rp->dirs);
+	if (rp->live_fd >= 0) {
+		/* The header, mkdirs and creations went out as they came. */
+		ret = root_plan_send(rp, true);
+	} else {
+		ret = stream_format_header(&o.b, "plan", root, root_len);
+		if (!ret)
+			ret = out_deletes(&o, rp);
+		if (!ret)
+			ret = out_mkdirs(&o, &rp->dirs);
+	}
 	if (!ret)
 		ret = out_spools(&o, rp, spool_failed);
 	if (!ret)
@@ -425,6 +471,7 @@ int root_plan_reset(struct root_plan *rp)
 	if (!ret)
 		ret = spool_reset(&rp->links);
 	buf_clear(&rp->dirs);
+	buf_clear(&rp->live);
 	linkmap_free(&rp->firsts);
 	inoset_free(&rp->paths);
 	treeorder_free(&rp->order);
@@ -440,4 +487,5 @@ void root_plan_free(struct root_plan *rp)
 	inoset_free(&rp->paths);
 	treeorder_free(&rp->order);
 	buf_free(&rp->scratch);
+	buf_free(&rp->live);
 }

@@ -15,6 +15,10 @@
  *   c. link for every later member, naming the first member;
  *   d. dirmeta for every directory, deepest first, the root last.
  *
+ * Streamed (root_plan_stream(), a plain copy only), a and b go out mixed in
+ * input order as each record is taken, so that iouput can start while the
+ * walk goes on; c and d still wait for the root's end.
+ *
  * Against a destination only what differs is planned (see compare.h): a
  * directory the destination has gets no mkdir, and a dirmeta only when its
  * attributes differ or something inside it is made or removed; other
@@ -58,10 +62,27 @@ struct root_plan {
 	struct inoset paths;	/* 128-bit fingerprint of every path seen */
 	struct treeorder order; /* that no path comes after something inside it */
 	struct buf scratch;	/* one formatted record on its way to a spool */
+	int live_fd;		/* streamed: where a and b go at once; else -1 */
+	struct buf live;	/* streamed records on their way to live_fd */
 };
 
 /* sync may be NULL (a plain copy); the plan keeps the pointer. */
 void root_plan_init(struct root_plan *rp, const struct root_sync *sync);
+
+/*
+ * Stream the plain copy's plan to fd: a root's header and its mkdirs and
+ * creations go out as they are taken, not at root_plan_write().
+ */
+void root_plan_stream(struct root_plan *rp, int fd);
+
+/* A new root begins: streamed, its plan header goes out. Returns 0 or a negative errno. */
+int root_plan_begin(struct root_plan *rp, const char *root, size_t root_len);
+
+/*
+ * Streamed: write what is ready, once there is a chunk's worth (all: any).
+ * Returns 0 or the negative errno of the write.
+ */
+int root_plan_send(struct root_plan *rp, bool all);
 
 /*
  * Take the next walk record of the root. Returns 0; -EINVAL with *why set
@@ -72,7 +93,8 @@ void root_plan_init(struct root_plan *rp, const struct root_sync *sync);
 int root_plan_add(struct root_plan *rp, const struct walk_record *r, const char **why);
 
 /*
- * Write the plan header for root and the plan records taken so far to fd.
+ * Write the plan header for root and the plan records taken so far to fd
+ * (streamed: the rest of the root's plan, after what already went out).
  * Returns 0 or a negative errno; *spool_failed says whether a temporary file
  * failed rather than fd.
  */
