@@ -38,6 +38,7 @@ enum {
 	OPT_BUFFER_SIZE,
 	OPT_QUEUE_DEPTH,
 	OPT_IOWQ_WORKERS,
+	OPT_STREAM,
 };
 
 static const char usage_text[] =
@@ -54,6 +55,9 @@ static const char usage_text[] =
     "      --stats    a summary on standard output at the end\n"
     "      --progress entries and bytes done, rate and time left, on standard\n"
     "                 error while it runs\n"
+    "      --stream   carry out each record as soon as it is read and checked,\n"
+    "                 not once the whole plan is (for iouplan --stream): a bad\n"
+    "                 record then stops the plan part way\n"
     "  -j, --jobs N   carry out records with N threads (default: online CPUs)\n"
     "      --no-pin   let the scheduler move the threads (default: pinned, one\n"
     "                 per CPU in turn)\n"
@@ -82,7 +86,7 @@ static const char usage_text[] =
     "attributes of an existing object), link, dirmeta. See iouput(1).\n"
     "\n"
     "Exit status: 0 all done, 1 some entries failed (reported), 2 usage error or\n"
-    "malformed plan (nothing written).\n";
+    "malformed plan (nothing written; with --stream, what came before it done).\n";
 
 struct cli {
 	unsigned jobs;
@@ -96,10 +100,12 @@ struct cli {
 	bool itemize;
 	bool stats;
 	bool progress;
+	bool stream;
 	const char *dst;
 	const char *plan;
-	const char *bundle; /* --plan DIR */
-	long shard;	    /* --shard K, or -1 */
+	const char *plan_name; /* for messages: plan, or "standard input" */
+	const char *bundle;    /* --plan DIR */
+	long shard;	       /* --shard K, or -1 */
 	bool shard_from_env;
 	bool finish;
 };
@@ -126,6 +132,8 @@ static bool *switch_of(struct cli *cli, int c)
 		return &cli->stats;
 	case 'R':
 		return &cli->progress;
+	case OPT_STREAM:
+		return &cli->stream;
 	case 'E':
 		return &cli->shard_from_env;
 	case 'F':
@@ -148,6 +156,9 @@ static int check_bundle_cli(struct cli *cli)
 {
 	int parts = (cli->shard >= 0) + cli->shard_from_env + cli->finish;
 
+	/* The totals --progress shows are known only once the plan is read. */
+	if (cli->stream && (cli->bundle || cli->progress))
+		return usage_error("--stream does not go with --plan DIR or --progress");
 	if (!cli->bundle)
 		return parts ? usage_error("--shard, --shard-from-env and --finish need --plan DIR")
 			     : 0;
@@ -171,6 +182,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"itemize-changes", no_argument, NULL, 'i'},
 	    {"stats", no_argument, NULL, 'S'},
 	    {"progress", no_argument, NULL, 'R'},
+	    {"stream", no_argument, NULL, OPT_STREAM},
 	    {"plan", required_argument, NULL, 'B'},
 	    {"shard", required_argument, NULL, 'K'},
 	    {"shard-from-env", no_argument, NULL, 'E'},
@@ -241,6 +253,7 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		return usage_error("too many arguments");
 	cli->dst = argv[optind];
 	cli->plan = argc - optind == 2 ? argv[optind + 1] : NULL;
+	cli->plan_name = cli->plan ? cli->plan : "standard input";
 	return check_bundle_cli(cli);
 }
 
@@ -261,6 +274,39 @@ static int spool_flush_full(int fd, struct buf *out)
 }
 
 /*
+ * The end of a plan's check, once reading stopped with ret (*why set for a
+ * bad record): an empty plan and repeated paths are found now. Reports a bad
+ * plan, and returns its negative errno, or 0.
+ */
+static int check_finish(struct plan_check *check, const struct stream_reader *r, int ret,
+			const char *why, const char *plan_name)
+{
+	uint64_t bad_recno = 0;
+
+	if (ret == 0 && r->recno == 0) {
+		why = "the plan is empty";
+		ret = -EBADMSG;
+	}
+	/* Where reading stopped: the bad record, or the one it ended inside. */
+	if (ret < 0)
+		bad_recno = r->recno + (why ? 0 : 1);
+	if ((ret == 0 || ret == -EBADMSG) && r->recno) {
+		int repeat = plan_check_repeats(check, bad_recno, &bad_recno, &why);
+
+		ret = repeat ? (repeat == -EINVAL ? -EBADMSG : repeat) : ret;
+	}
+	if (ret < 0 && r->recno == 0 && why)
+		fprintf(stderr, "iouput: %s: %s\n", plan_name, why);
+	else if (ret < 0)
+		fprintf(stderr, "iouput: %s: record %llu: %s\n", plan_name,
+			(unsigned long long)bad_recno,
+			why		  ? why
+			: ret == -EBADMSG ? "ends inside a record"
+					  : strerror(-ret));
+	return ret;
+}
+
+/*
  * Read and check the whole plan before anything is written, keeping a copy
  * in an unnamed temporary file to carry out afterwards, and count it.
  */
@@ -270,7 +316,6 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 	struct stream_reader r;
 	struct buf out = BUF_INIT;
 	const char *why = NULL;
-	uint64_t bad_recno = 0;
 	char *rec;
 	size_t len;
 	int ret, fd;
@@ -300,26 +345,7 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 	}
 	if (!ret)
 		ret = spool_flush(fd, &out);
-	if (ret == 0 && r.recno == 0) {
-		why = "the plan is empty";
-		ret = -EBADMSG;
-	}
-	/* Where reading stopped: the bad record, or the one it ended inside. */
-	if (ret < 0)
-		bad_recno = r.recno + (why ? 0 : 1);
-	if ((ret == 0 || ret == -EBADMSG) && r.recno) {
-		int repeat = plan_check_repeats(&check, bad_recno, &bad_recno, &why);
-
-		ret = repeat ? (repeat == -EINVAL ? -EBADMSG : repeat) : ret;
-	}
-	if (ret < 0 && r.recno == 0 && why)
-		fprintf(stderr, "iouput: %s: %s\n", plan_name, why);
-	else if (ret < 0)
-		fprintf(stderr, "iouput: %s: record %llu: %s\n", plan_name,
-			(unsigned long long)bad_recno,
-			why		  ? why
-			: ret == -EBADMSG ? "ends inside a record"
-					  : strerror(-ret));
+	ret = check_finish(&check, &r, ret, why, plan_name);
 	stream_reader_free(&r);
 	plan_check_free(&check);
 	buf_free(&out);
@@ -329,6 +355,27 @@ static int spool_plan(int in, const char *plan_name, int *spool, struct plan_tot
 	}
 	*spool = fd;
 	return lseek(fd, 0, SEEK_SET) ? EXIT_FAILED : 0;
+}
+
+/*
+ * With --stream, each record is checked as it is read, just before it is
+ * carried out: what spool_plan() does for the whole plan first.
+ */
+struct live_check {
+	struct plan_check check;
+	struct buf copy; /* of the record: the check parses it in place */
+	const char *why; /* what is wrong with the record reading stopped at */
+};
+
+static int live_check_record(struct live_check *lc, const char *rec, size_t len, uint64_t recno)
+{
+	int ret;
+
+	buf_clear(&lc->copy);
+	ret = buf_append(&lc->copy, rec, len + 1);
+	if (!ret)
+		ret = plan_check_record(&lc->check, lc->copy.data, len, recno, &lc->why);
+	return ret && lc->why ? -EBADMSG : ret;
 }
 
 /* Operations that must not start before every earlier one has finished. */
@@ -444,12 +491,13 @@ static bool deletes_spare_source(const struct exec_shared *sh, const char *dst)
 
 /*
  * Records stream to the workers; a change of class waits for everything
- * before it. The serial classes run here, in plan order.
+ * before it. The serial classes run here, in plan order. With live, each
+ * record is checked first, and reading stops at a bad one (its negative
+ * errno returned, live->why set) or at a read error.
  */
-static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
-		     struct exec_worker *serial)
+static int carry_out(struct stream_reader *r, struct pool *pool, struct exec_shared *sh,
+		     struct exec_worker *serial, struct live_check *live)
 {
-	struct stream_reader r;
 	struct plan_record pr;
 	struct buf dirmeta_prev = BUF_INIT;
 	const char *why;
@@ -459,9 +507,9 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 	char *rec;
 	size_t len;
 
-	if (stream_reader_init(&r, spool))
-		return -ENOMEM;
-	while ((ret = stream_read_record(&r, &rec, &len)) == 1) {
+	while ((ret = stream_read_record(r, &rec, &len)) == 1) {
+		if (live && (ret = live_check_record(live, rec, len, r->recno)))
+			break;
 		if (stream_is_header(rec, len)) {
 			ret = enter_root(pool, sh, rec, len);
 			if (ret)
@@ -494,7 +542,6 @@ static int carry_out(int spool, struct pool *pool, struct exec_shared *sh,
 			pool_run_record(serial, pool, &pr);
 		}
 	}
-	stream_reader_free(&r);
 	buf_free(&dirmeta_prev);
 	return ret;
 }
@@ -545,8 +592,8 @@ static void *signal_thread(void *arg)
 }
 
 /* Start the workers (and the progress reporter), carry the plan out, stop them. */
-static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
-		   const struct plan_totals *totals)
+static int execute(const struct cli *cli, int plan_fd, struct live_check *live,
+		   struct exec_shared *sh, const struct plan_totals *totals)
 {
 	size_t fd_limit = fdlimit_raise();
 	unsigned threads = pool_threads_max(fd_limit, cli->jobs);
@@ -563,6 +610,7 @@ static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 	struct progress progress;
 	struct pool pool;
 	bool reporting = false;
+	struct stream_reader r;
 	sigset_t blocked, old_mask;
 	pthread_t signals;
 	int status, ret;
@@ -587,7 +635,9 @@ static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 			fprintf(stderr, "iouput: --progress: %s\n", strerror(-ret));
 		reporting = ret == 0;
 	}
-	ret = carry_out(spool, &pool, sh, &serial);
+	ret = stream_reader_init(&r, plan_fd);
+	if (!ret)
+		ret = carry_out(&r, &pool, sh, &serial, live);
 	status = pool_stop(&pool) || ret ? EXIT_FAILED : 0;
 	/* Every file is whole now: a signal from here on may end us at once. */
 	pthread_cancel(signals);
@@ -595,8 +645,12 @@ static int execute(const struct cli *cli, int spool, struct exec_shared *sh,
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	if (reporting)
 		progress_stop(&progress);
-	if (ret < 0)
+	/* A root that cannot be opened (ret 1) was reported, and ended the reading. */
+	if (live && ret <= 0 && check_finish(&live->check, &r, ret, live->why, cli->plan_name) < 0)
+		status = EXIT_USAGE;
+	else if (!live && ret < 0)
 		fprintf(stderr, "iouput: %s\n", strerror(-ret));
+	stream_reader_free(&r);
 	exec_worker_free(&serial);
 	return status;
 }
@@ -628,8 +682,9 @@ static int run(const struct cli *cli, struct plan_totals *totals_out)
 	    .itemize = cli->itemize,
 	};
 	struct plan_totals totals = {0};
+	struct live_check live = {.copy = BUF_INIT};
 	struct timespec start;
-	int in = STDIN_FILENO, spool = -1, status;
+	int in = STDIN_FILENO, spool = -1, status = 0;
 	bool ran;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -637,18 +692,30 @@ static int run(const struct cli *cli, struct plan_totals *totals_out)
 		fprintf(stderr, "iouput: %s: %s\n", cli->plan, strerror(errno));
 		return EXIT_USAGE;
 	}
-	status = spool_plan(in, cli->plan ? cli->plan : "standard input", &spool, &totals);
+	if (cli->stream && plan_check_init(&live.check, &totals)) {
+		fprintf(stderr, "iouput: %s\n", strerror(ENOMEM));
+		status = EXIT_FAILED;
+	} else if (!cli->stream) {
+		status = spool_plan(in, cli->plan_name, &spool, &totals);
+	}
 	if (status)
-		return status;
+		goto out;
 	meta_init(&sh.meta, geteuid() == 0);
 	stats_init(&sh.stats);
 	ran = open_destination(cli->dst, cli->dry_run, &sh.dst_root_fd) == 0;
-	status = ran ? execute(cli, spool, &sh, &totals) : EXIT_FAILED;
+	status =
+	    ran ? execute(cli, cli->stream ? in : spool, cli->stream ? &live : NULL, &sh, &totals)
+		: EXIT_FAILED;
 	if (ran && cli->stats)
 		stats_print(stdout, &sh.stats, &totals, seconds_since(&start));
 	if (flush_stdout())
 		status = EXIT_FAILED;
-	close(spool);
+out:
+	if (cli->stream)
+		plan_check_free(&live.check);
+	buf_free(&live.copy);
+	if (spool >= 0)
+		close(spool);
 	if (sh.dst_root_fd >= 0)
 		close(sh.dst_root_fd);
 	if (sh.src_root_fd >= 0)
