@@ -243,3 +243,44 @@ rsync_oracle() {
 	esac
 	[ "$ok" = 1 ]
 }
+
+# --- iousync's tools, logged -------------------------------------------------
+
+# make_fakes DIR: DIR/iousync (a copy, so it runs the tools beside it) and
+# wrappers DIR/iouwalk, iouplan and iouput that log their arguments (one a
+# line) to DIR/log/TOOL.PID.args and their descriptors ("N target" lines) to
+# DIR/log/TOOL.PID.fds, run the shell code in $FAKE_walk, $FAKE_plan or
+# $FAKE_put, then exec the real tool.
+make_fakes() {
+	local dir=$1 t code
+	mkdir -p "$dir/log"
+	cp "$IOUSYNC" "$dir/iousync"
+	for t in walk plan put; do
+		code=FAKE_$t
+		{
+			echo '#!/bin/bash'
+			printf 'log=%q/log/iou%s.$$\n' "$dir" "$t"
+			# shellcheck disable=SC2016,SC2028 # the wrapper's own code, verbatim
+			echo 'printf "%s\n" "$@" >"$log.args"'
+			# shellcheck disable=SC2016,SC2028
+			echo 'find /proc/$$/fd -mindepth 1 -printf "%f %l\n" >"$log.fds"'
+			printf '%s\n' "${!code:-}"
+			printf 'exec %q "$@"\n' "$IOU_BIN/iou$t"
+		} >"$dir/iou$t"
+		chmod +x "$dir/iou$t"
+	done
+}
+
+# fake_log DIR TOOL ROOT: the log name (without .args/.fds) of the run of
+# TOOL whose last argument was ROOT (any ROOT if empty); fails if none.
+fake_log() {
+	local f
+	for f in "$1"/log/"$2".*.args; do
+		[ -e "$f" ] || continue
+		if [ -z "$3" ] || [ "$(tail -n 1 "$f")" = "$3" ]; then
+			printf '%s\n' "${f%.args}"
+			return 0
+		fi
+	done
+	return 1
+}

@@ -179,45 +179,6 @@ check_itemized() {
 	fi
 }
 
-# make_fakes DIR: DIR/iousync (a copy, so it runs the tools beside it) and
-# wrappers DIR/iouwalk, iouplan and iouput that log their arguments (one a
-# line) to DIR/log/TOOL.PID.args and their descriptors ("N target" lines) to
-# DIR/log/TOOL.PID.fds, run the shell code in $FAKE_walk, $FAKE_plan or
-# $FAKE_put, then exec the real tool.
-make_fakes() {
-	local dir=$1 t code
-	mkdir -p "$dir/log"
-	cp "$IOUSYNC" "$dir/iousync"
-	for t in walk plan put; do
-		code=FAKE_$t
-		{
-			echo '#!/bin/bash'
-			printf 'log=%q/log/iou%s.$$\n' "$dir" "$t"
-			# shellcheck disable=SC2016,SC2028 # the wrapper's own code, verbatim
-			echo 'printf "%s\n" "$@" >"$log.args"'
-			# shellcheck disable=SC2016,SC2028
-			echo 'find /proc/$$/fd -mindepth 1 -printf "%f %l\n" >"$log.fds"'
-			printf '%s\n' "${!code:-}"
-			printf 'exec %q "$@"\n' "$IOU_BIN/iou$t"
-		} >"$dir/iou$t"
-		chmod +x "$dir/iou$t"
-	done
-}
-
-# fake_log DIR TOOL ROOT: the log name (without .args/.fds) of the run of
-# TOOL whose last argument was ROOT (any ROOT if empty); fails if none.
-fake_log() {
-	local f
-	for f in "$1"/log/"$2".*.args; do
-		[ -e "$f" ] || continue
-		if [ -z "$3" ] || [ "$(tail -n 1 "$f")" = "$3" ]; then
-			printf '%s\n' "${f%.args}"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # Descriptors above 2 of a logged run, but the wrapper's own 255, sorted.
 fds_of() {
 	awk '$1 > 2 && $1 != 255 { print $1 }' "$1.fds" | sort -n | tr '\n' ' '
@@ -548,7 +509,8 @@ fds_of() {
 	# each file's attributes itself as it copies.
 	[ "$(tr '\n' ' ' <"$(fake_log "$T/fake" iouwalk src)".args)" = "-j 2 -- src " ]
 	run ! fake_log "$T/fake" iouwalk dst
-	[ "$(cat "$(fake_log "$T/fake" iouplan "")".args)" = "" ]
+	# Plan and copy stream (stream.bats): no listing, no --against.
+	[ "$(cat "$(fake_log "$T/fake" iouplan "")".args)" = "--stream" ]
 	[ "$(getfattr --only-values -n user.text "$DST/xattr/file")" = hello ]
 	rsync_oracle "$SRC" "$DST" "$T/rsync"
 }

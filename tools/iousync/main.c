@@ -439,7 +439,8 @@ static int sync_trees(struct job *job, bool deletes)
 	argv_plan(&plan, &job->tools, job->opts, job->dst_list >= 0 ? against : NULL, deletes);
 	/* Only iouplan inherits the destination's listing. */
 	stage_init(&st[n++], tool_name(TOOL_PLAN), plan.v, job->dst_list);
-	argv_put(&put, &job->tools, job->opts, job->dst.name);
+	argv_put(&put, &job->tools, job->opts,
+		 sync_streams(job->opts, job->dst_list >= 0 ? against : NULL), job->dst.name);
 	stage_init(&st[n++], tool_name(TOOL_PUT), put.v, -1);
 	ret = pipeline_run(st, n, job->src_list, -1, &job->sig);
 	status = stages_status(st, n, job->sig.caught);

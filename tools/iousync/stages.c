@@ -141,10 +141,22 @@ void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts 
 	add(a, root);
 }
 
+/*
+ * iouput starts on the first records while the walk goes on. Not in a dry
+ * run (nothing to overlap) or with --progress, whose totals need the whole
+ * plan first.
+ */
+bool sync_streams(const struct sync_opts *o, const char *against)
+{
+	return !against && !o->dry_run && !o->progress;
+}
+
 void argv_plan(struct argv *a, const struct toolset *ts, const struct sync_opts *o,
 	       const char *against, bool deletes)
 {
 	start(a, ts, TOOL_PLAN);
+	if (sync_streams(o, against))
+		add(a, "--stream");
 	/* Without a destination listing there is nothing to delete or compare. */
 	if (!against)
 		return;
@@ -156,9 +168,12 @@ void argv_plan(struct argv *a, const struct toolset *ts, const struct sync_opts 
 		add(a, "-c");
 }
 
-void argv_put(struct argv *a, const struct toolset *ts, const struct sync_opts *o, const char *dst)
+void argv_put(struct argv *a, const struct toolset *ts, const struct sync_opts *o, bool stream,
+	      const char *dst)
 {
 	start(a, ts, TOOL_PUT);
+	if (stream)
+		add(a, "--stream");
 	if (o->dry_run)
 		add(a, "-n");
 	if (o->itemize)

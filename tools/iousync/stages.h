@@ -49,11 +49,18 @@ void toolset_free(struct toolset *ts);
 void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts *o, bool digests,
 	       const char *root);
 
-/* iouplan [--against FILE [--delete] [-c]]: against is NULL when DST is new. */
+/*
+ * Whether plan and put stream (iouplan --stream, iouput --stream): a fresh
+ * copy (against is NULL: DST is new) that is not a dry run or --progress.
+ */
+bool sync_streams(const struct sync_opts *o, const char *against);
+
+/* iouplan [--stream] [--against FILE [--delete] [-c]]: against is NULL when DST is new. */
 void argv_plan(struct argv *a, const struct toolset *ts, const struct sync_opts *o,
 	       const char *against, bool deletes);
 
-/* iouput [-n] [-i] [--stats] [--progress] [-j N] [--no-uring] -- DST */
-void argv_put(struct argv *a, const struct toolset *ts, const struct sync_opts *o, const char *dst);
+/* iouput [--stream] [-n] [-i] [--stats] [--progress] [-j N] [--no-uring] -- DST */
+void argv_put(struct argv *a, const struct toolset *ts, const struct sync_opts *o, bool stream,
+	      const char *dst);
 
 #endif
