@@ -15,7 +15,6 @@
  */
 
 #include <stdbool.h>
-
 #include <stdint.h>
 
 #include "plan_build.h"

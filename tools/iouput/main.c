@@ -81,9 +81,10 @@ static const char usage_text[] =
     "                        OMPI_COMM_WORLD_RANK or PMI_RANK that is set\n"
     "      --finish          run the finish plan, once every shard is done\n"
     "\n"
-    "Operations, in plan order: delete (deepest first), mkdir, copy, verify (copy\n"
-    "when the data differ, else only the attributes), symlink, mknod, meta (the\n"
-    "attributes of an existing object), link, dirmeta. See iouput(1).\n"
+    "Operations, in plan order: delete (deepest first); then mkdir, copy, verify\n"
+    "(copy when the data differ, else only the attributes), symlink, mknod and\n"
+    "meta (the attributes of an existing object), mixed; then link; then dirmeta.\n"
+    "See iouput(1).\n"
     "\n"
     "Exit status: 0 all done, 1 some entries failed (reported), 2 usage error or\n"
     "malformed plan (nothing written; with --stream, what came before it done).\n";
