@@ -9,7 +9,9 @@
 #   owners, times, hard links, symlinks, xattrs, ACLs) into a destination
 #   that does not exist yet, one run at a time:
 #
-#     iouwalk SRC | iouplan | iouput DST     the pipeline (+ --iouput-opts)
+#     iouwalk SRC | iouplan --stream | iouput --stream DST
+#                                            the pipeline, as iousync runs it
+#                                            for a new DST (+ --iouput-opts)
 #     cp -a SRC DST                          GNU cp
 #     rsync -aHAX SRC/ DST/                  rsync (as root: --numeric-ids)
 #     mkdir DST && tar -C SRC -cf - . | tar -C DST -xpf -
@@ -139,7 +141,7 @@ EOF
 	else
 		cat <<EOF
 Usage: $PROG [OPTIONS]
-Time iouwalk | iouplan | iouput against cp -a, rsync -aHAX, a tar pipe and
+Time iouwalk | iouplan --stream | iouput --stream against cp -a, rsync -aHAX, a tar pipe and
 the plain-threads baseline ptcopy, copying a warm-cache tree with full
 metadata into a fresh destination.
 EOF
@@ -521,13 +523,14 @@ set_commands() {
 		[[ -n $IOUPUT_OPTS ]] && CNOTES+=("--iouput-opts does not apply to iousync, ignored")
 		return 0
 	fi
-	add "iouwalk | iouplan | iouput$q_opts" \
-		"$qbin/iouwalk \"\$SRC\" | $qbin/iouplan | $qbin/iouput$q_opts \"\$DST\""
+	add "iouwalk | iouplan --stream | iouput --stream$q_opts" \
+		"$qbin/iouwalk \"\$SRC\" | $qbin/iouplan --stream |
+		$qbin/iouput --stream$q_opts \"\$DST\""
 	RSS_CMD="/usr/bin/time -f %M -o $qrss.walk $qbin/iouwalk \"\$SRC\" |
-		/usr/bin/time -f %M -o $qrss.plan $qbin/iouplan |
-		/usr/bin/time -f %M -o $qrss.put $qbin/iouput$q_opts \"\$DST\""
+		/usr/bin/time -f %M -o $qrss.plan $qbin/iouplan --stream |
+		/usr/bin/time -f %M -o $qrss.put $qbin/iouput --stream$q_opts \"\$DST\""
 	RSS_STAGES=(walk plan put)
-	RSS_NAMES=(iouwalk iouplan iouput)
+	RSS_NAMES=(iouwalk "iouplan --stream" "iouput --stream")
 	add "cp -a" 'cp -a -- "$SRC" "$DST"'
 	add "rsync -aHAX$nid" "rsync -aHAX$nid \"\$SRC/\" \"\$DST/\""
 	if tar --version 2>/dev/null | head -n 1 | grep -q 'GNU tar'; then
