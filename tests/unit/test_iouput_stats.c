@@ -172,6 +172,16 @@ static void progress_before_any_data_has_no_estimate(void **state)
 	assert_string_equal(line, "0/10 entries  0 B/100 B  0 B/s  ETA --:--");
 }
 
+static void progress_of_a_plan_still_being_read_marks_its_totals_and_has_no_estimate(void **state)
+{
+	struct plan_totals t = {.entries = 400, .bytes = 3000000, .growing = true};
+	char line[160];
+
+	(void)state;
+	progress_format(line, sizeof(line), 100, 1000000, &t, 2.0);
+	assert_string_equal(line, "100/400+ entries  1.0 MB/3.0 MB+  500.0 kB/s  ETA --:--");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,6 +194,8 @@ int main(void)
 	    cmocka_unit_test(progress_shows_entries_bytes_rate_and_time_left),
 	    cmocka_unit_test(progress_without_bytes_estimates_from_entries),
 	    cmocka_unit_test(progress_before_any_data_has_no_estimate),
+	    cmocka_unit_test(
+		progress_of_a_plan_still_being_read_marks_its_totals_and_has_no_estimate),
 	};
 
 	return cmocka_run_group_tests_name("iouput stats and progress", tests, NULL, NULL);

@@ -157,9 +157,9 @@ static int check_bundle_cli(struct cli *cli)
 {
 	int parts = (cli->shard >= 0) + cli->shard_from_env + cli->finish;
 
-	/* The totals --progress shows are known only once the plan is read. */
-	if (cli->stream && (cli->bundle || cli->progress))
-		return usage_error("--stream does not go with --plan DIR or --progress");
+	if (cli->stream && cli->bundle)
+		return usage_error(
+		    "--stream does not go with --plan DIR: a bundle's plans are files");
 	if (!cli->bundle)
 		return parts ? usage_error("--shard, --shard-from-env and --finish need --plan DIR")
 			     : 0;
@@ -594,7 +594,7 @@ static void *signal_thread(void *arg)
 
 /* Start the workers (and the progress reporter), carry the plan out, stop them. */
 static int execute(const struct cli *cli, int plan_fd, struct live_check *live,
-		   struct exec_shared *sh, const struct plan_totals *totals)
+		   struct exec_shared *sh, struct plan_totals *totals)
 {
 	size_t fd_limit = fdlimit_raise();
 	unsigned threads = pool_threads_max(fd_limit, cli->jobs);
@@ -639,6 +639,7 @@ static int execute(const struct cli *cli, int plan_fd, struct live_check *live,
 	ret = stream_reader_init(&r, plan_fd);
 	if (!ret)
 		ret = carry_out(&r, &pool, sh, &serial, live);
+	atomic_store(&totals->growing, false);
 	status = pool_stop(&pool) || ret ? EXIT_FAILED : 0;
 	/* Every file is whole now: a signal from here on may end us at once. */
 	pthread_cancel(signals);
@@ -701,6 +702,7 @@ static int run(const struct cli *cli, struct plan_totals *totals_out)
 	}
 	if (status)
 		goto out;
+	atomic_store(&totals.growing, cli->stream);
 	meta_init(&sh.meta, geteuid() == 0);
 	stats_init(&sh.stats);
 	ran = open_destination(cli->dst, cli->dry_run, &sh.dst_root_fd) == 0;

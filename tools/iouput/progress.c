@@ -31,14 +31,20 @@ static void format_size(char out[PROGRESS_SIZE_CHARS], double bytes)
 	snprintf(out, PROGRESS_SIZE_CHARS, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
 }
 
-/* Time left from the bytes still to go, or the entries when there are no bytes. */
+/*
+ * Time left from the bytes still to go, or the entries when there are no
+ * bytes; unknown while the totals still grow.
+ */
 static double progress_eta(unsigned long long done, unsigned long long bytes_done,
-			   const struct plan_totals *t, double seconds)
+			   unsigned long long entries, unsigned long long bytes, bool growing,
+			   double seconds)
 {
-	if (t->bytes && bytes_done)
-		return (double)(t->bytes - bytes_done) * seconds / (double)bytes_done;
-	if (!t->bytes && done)
-		return (double)(t->entries - done) * seconds / (double)done;
+	if (growing)
+		return -1;
+	if (bytes && bytes_done)
+		return (double)(bytes - bytes_done) * seconds / (double)bytes_done;
+	if (!bytes && done)
+		return (double)(entries - done) * seconds / (double)done;
 	return -1;
 }
 
@@ -57,13 +63,19 @@ void progress_format(char *out, size_t size, unsigned long long done, unsigned l
 {
 	char have[PROGRESS_SIZE_CHARS], total[PROGRESS_SIZE_CHARS], rate[PROGRESS_SIZE_CHARS];
 	char eta[32];
+	/* Read growing first: totals read after it saw false are final. */
+	bool growing = atomic_load(&totals->growing);
+	unsigned long long entries = atomic_load_explicit(&totals->entries, memory_order_relaxed);
+	unsigned long long bytes = atomic_load_explicit(&totals->bytes, memory_order_relaxed);
+	const char *more = growing ? "+" : "";
 
 	format_size(have, (double)bytes_done);
-	format_size(total, (double)totals->bytes);
+	format_size(total, (double)bytes);
 	format_size(rate, seconds > 0 ? (double)bytes_done / seconds : 0);
-	format_eta(eta, sizeof(eta), progress_eta(done, bytes_done, totals, seconds));
-	snprintf(out, size, "%llu/%llu entries  %s/%s  %s/s  ETA %s", done,
-		 (unsigned long long)totals->entries, have, total, rate, eta);
+	format_eta(eta, sizeof(eta),
+		   progress_eta(done, bytes_done, entries, bytes, growing, seconds));
+	snprintf(out, size, "%llu/%llu%s entries  %s/%s%s  %s/s  ETA %s", done, entries, more, have,
+		 total, more, rate, eta);
 }
 
 static void progress_show(struct progress *pg)
@@ -72,8 +84,7 @@ static void progress_show(struct progress *pg)
 	size_t len;
 
 	progress_format(line, sizeof(line), atomic_load(&pg->stats->done),
-			atomic_load(&pg->stats->bytes_done), &pg->totals,
-			seconds_since(&pg->start));
+			atomic_load(&pg->stats->bytes_done), pg->totals, seconds_since(&pg->start));
 	len = strlen(line);
 	if (!pg->tty) {
 		fprintf(pg->out, "%s\n", line);
@@ -149,7 +160,7 @@ int progress_start(struct progress *pg, FILE *out, const struct put_stats *stats
 	pg->out = out;
 	pg->tty = isatty(fileno(out));
 	pg->stats = stats;
-	pg->totals = *totals;
+	pg->totals = totals;
 	clock_gettime(CLOCK_MONOTONIC, &pg->start);
 	ret = progress_init_sync(pg);
 	if (ret)

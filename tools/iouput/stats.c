@@ -13,8 +13,8 @@ static uint64_t stats_data_bytes(const struct plan_record *p)
 
 void stats_total_add(struct plan_totals *t, const struct plan_record *p)
 {
-	t->entries++;
-	t->bytes += stats_data_bytes(p);
+	atomic_fetch_add_explicit(&t->entries, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&t->bytes, stats_data_bytes(p), memory_order_relaxed);
 }
 
 void stats_init(struct put_stats *s)
@@ -110,7 +110,7 @@ void stats_print(FILE *out, const struct put_stats *s, const struct plan_totals 
 
 	for (int k = 0; k < STATS_KINDS; k++)
 		created += stats_get(&s->created[k]);
-	fprintf(out, "Number of entries: %llu\n", (unsigned long long)t->entries);
+	fprintf(out, "Number of entries: %llu\n", stats_get(&t->entries));
 	fprintf(out,
 		"Number of created files: %llu (reg: %llu, dir: %llu, symlink: %llu, "
 		"special: %llu, hard link: %llu)\n",

@@ -16,10 +16,15 @@
 #include "iou/plan.h"
 #include "outcome.h"
 
-/* What the plan holds, counted while it is read and checked. */
+/*
+ * What the plan holds, counted while it is read and checked. With --stream
+ * the counting goes on while the workers run: growing says so, and the
+ * progress thread reads the counts as they grow.
+ */
 struct plan_totals {
-	uint64_t entries; /* records, headers not included */
-	uint64_t bytes;	  /* data of copy and verify records */
+	atomic_ullong entries; /* records, headers not included */
+	atomic_ullong bytes;   /* data of copy and verify records */
+	atomic_bool growing;   /* the plan is still being read */
 };
 
 /* Kinds of objects created, in the order --stats lists them. */
