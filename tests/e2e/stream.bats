@@ -174,29 +174,48 @@ many_files() {
 	[ "$(cat "$T/dst2/one")" = one ]
 }
 
-@test "iouput --stream refuses --progress and --plan DIR with exit 2, and makes nothing" {
+@test "iouput --stream --progress shows totals with a + while the plan is read, the last line final" {
+	many_files 300
 	(cd "$T" && "$IOUWALK" src | "$IOUPLAN") >"$T/plan"
-	run -2 --separate-stderr sh -c 'cd "$1" && exec "$2" --stream --progress dst <plan' sh "$T" "$IOUPUT"
-	[[ $stderr == *"--stream does not go with --plan DIR or --progress"* ]]
-	run -2 "$IOUPUT" --stream --plan "$T/bundle" --finish "$T/dst"
+	n=$(count0 "$T/plan")
+	perl -0ne "print if \$. <= $((n / 2))" "$T/plan" >"$T/head"
+	perl -0ne "print if \$. > $((n / 2))" "$T/plan" >"$T/tail"
+	mkfifo "$T/in"
+	(cd "$T" && "$IOUPUT" --stream --progress dst <"$T/in" 2>"$T/progress") &
+	exec 8>"$T/in"
+	# Half the plan, then a progress line (one a second) before the rest.
+	cat "$T/head" >&8
+	wait_for -s "$T/progress"
+	cat "$T/tail" >&8
+	exec 8>&-
+	wait $!
+	head -n 1 "$T/progress" | grep -q -E '^[0-9]+/[0-9]+\+ entries .*\+ .* ETA --:--$'
+	tail -n 1 "$T/progress" | grep -q -E "^$((n - 1))/$((n - 1)) entries "
+	rsync_oracle "$T/src" "$T/dst" "$T/rsync"
+}
+
+@test "iouput --stream refuses --plan DIR with exit 2, and makes nothing" {
+	run -2 --separate-stderr "$IOUPUT" --stream --plan "$T/bundle" --finish "$T/dst"
+	[[ $stderr == *"--stream does not go with --plan DIR"* ]]
 	[ ! -e "$T/dst" ]
 }
 
 # --- iousync ----------------------------------------------------------------------
 
-@test "iousync streams a fresh copy, but not a dry run, --progress, or a sync onto an existing DST" {
+@test "iousync streams a fresh copy, also with --progress, but not a dry run or a sync onto an existing DST" {
 	echo one >"$T/src/one"
 	FAKE_put='' make_fakes "$T/fake"
 	(cd "$T" && "$T/fake/iousync" src dst) 2>"$T/err" || { cat "$T/err" >&2; false; }
 	grep -q -x -e --stream "$(fake_log "$T/fake" iouplan "")".args
 	grep -q -x -e --stream "$(fake_log "$T/fake" iouput "")".args
 	[ "$(cat "$T/dst/one")" = one ]
-	for opts in -n --progress; do
-		rm -rf "$T/fake/log"/* "$T/dry"
-		(cd "$T" && "$T/fake/iousync" $opts src dry) 2>"$T/err" || { cat "$T/err" >&2; false; }
-		run ! grep -q -x -e --stream "$(fake_log "$T/fake" iouplan "")".args
-		run ! grep -q -x -e --stream "$(fake_log "$T/fake" iouput "")".args
-	done
+	rm -rf "$T/fake/log"/*
+	(cd "$T" && "$T/fake/iousync" --progress src prog) 2>"$T/err" || { cat "$T/err" >&2; false; }
+	grep -q -x -e --stream "$(fake_log "$T/fake" iouput "")".args
+	rm -rf "$T/fake/log"/*
+	(cd "$T" && "$T/fake/iousync" -n src dry) 2>"$T/err" || { cat "$T/err" >&2; false; }
+	run ! grep -q -x -e --stream "$(fake_log "$T/fake" iouplan "")".args
+	run ! grep -q -x -e --stream "$(fake_log "$T/fake" iouput "")".args
 	rm -rf "$T/fake/log"/*
 	(cd "$T" && "$T/fake/iousync" src dst) 2>"$T/err" || { cat "$T/err" >&2; false; }
 	run ! grep -q -x -e --stream "$(fake_log "$T/fake" iouput "")".args

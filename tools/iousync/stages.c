@@ -141,14 +141,10 @@ void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts 
 	add(a, root);
 }
 
-/*
- * iouput starts on the first records while the walk goes on. Not in a dry
- * run (nothing to overlap) or with --progress, whose totals need the whole
- * plan first.
- */
+/* iouput starts on the first records while the walk goes on; a dry run has nothing to overlap. */
 bool sync_streams(const struct sync_opts *o, const char *against)
 {
-	return !against && !o->dry_run && !o->progress;
+	return !against && !o->dry_run;
 }
 
 void argv_plan(struct argv *a, const struct toolset *ts, const struct sync_opts *o,

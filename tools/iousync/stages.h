@@ -51,7 +51,7 @@ void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts 
 
 /*
  * Whether plan and put stream (iouplan --stream, iouput --stream): a fresh
- * copy (against is NULL: DST is new) that is not a dry run or --progress.
+ * copy (against is NULL: DST is new) that is not a dry run.
  */
 bool sync_streams(const struct sync_opts *o, const char *against);
 
