@@ -7,9 +7,9 @@
  * workers keep (stats.h) against the plan's totals, which are known before
  * anything starts because the whole plan is read first; with --stream they
  * grow as it is read, shown with a "+" and no time left until they are
- * final. On a terminal the
- * line is rewritten in place twice a second and erased at the end; into a
- * file or pipe it is one line per second, the last one at the end.
+ * final. On a terminal the line is rewritten in place twice a second and
+ * erased at the end; into a file or pipe it is one line per second, the
+ * last one at the end.
  */
 
 #include <pthread.h>
