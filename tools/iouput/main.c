@@ -568,6 +568,21 @@ static int open_destination(const char *dst, bool dry_run, int *fd)
 #define SIGNAL_PATIENCE_SECONDS 2
 
 /*
+ * What the signal thread waits for: the termination signals, and one that
+ * tells it the run is over (pthread_cancel would load libgcc_s to unwind).
+ */
+static int signal_thread_end(void)
+{
+	return SIGRTMIN;
+}
+
+static void signal_thread_set(sigset_t *set)
+{
+	termsig_set(set);
+	sigaddset(set, signal_thread_end());
+}
+
+/*
  * The one thread that takes termination signals: it lets running batches
  * finish the files they create under final names (milliseconds), then ends
  * the process by the signal, as if it had not been caught. Unnamed files
@@ -579,8 +594,8 @@ static void *signal_thread(void *arg)
 	sigset_t set;
 	int sig;
 
-	termsig_set(&set);
-	if (sigwait(&set, &sig))
+	signal_thread_set(&set);
+	if (sigwait(&set, &sig) || sig == signal_thread_end())
 		return NULL;
 	if (!pool_hold_batches(pool, SIGNAL_PATIENCE_SECONDS))
 		fputs("iouput: interrupted with files half written; their times mark them for the "
@@ -622,7 +637,7 @@ static int execute(const struct cli *cli, int plan_fd, struct live_check *live,
 			"may need; raise it with ulimit -n\n",
 			fd_limit, pool_fds_needed(1));
 	/* Blocked before any thread starts, so that every thread inherits it. */
-	termsig_set(&blocked);
+	signal_thread_set(&blocked);
 	pthread_sigmask(SIG_BLOCK, &blocked, &old_mask);
 	if (pool_start(&pool, &cfg, sh, cli->dst) || exec_worker_init(&serial, sh) ||
 	    pthread_create(&signals, NULL, signal_thread, &pool)) {
@@ -642,7 +657,7 @@ static int execute(const struct cli *cli, int plan_fd, struct live_check *live,
 	atomic_store(&totals->growing, false);
 	status = pool_stop(&pool) || ret ? EXIT_FAILED : 0;
 	/* Every file is whole now: a signal from here on may end us at once. */
-	pthread_cancel(signals);
+	pthread_kill(signals, signal_thread_end());
 	pthread_join(signals, NULL);
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	if (reporting)
