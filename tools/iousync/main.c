@@ -423,6 +423,8 @@ static int sync_trees(struct job *job, bool deletes)
 	struct argv walk, plan, put;
 	struct stage st[3];
 	char against[64];
+	const char *listing = job->dst_list >= 0 ? against : NULL;
+	bool stream = sync_streams(job->opts, listing);
 	int n = 0, ret, status;
 
 	snprintf(against, sizeof(against), "/proc/self/fd/%d", job->dst_list);
@@ -436,11 +438,10 @@ static int sync_trees(struct job *job, bool deletes)
 		argv_walk(&walk, &job->tools, job->opts, job->dst_list >= 0, job->src.name);
 		stage_init(&st[n++], tool_name(TOOL_WALK), walk.v, -1);
 	}
-	argv_plan(&plan, &job->tools, job->opts, job->dst_list >= 0 ? against : NULL, deletes);
+	argv_plan(&plan, &job->tools, job->opts, stream, listing, deletes);
 	/* Only iouplan inherits the destination's listing. */
 	stage_init(&st[n++], tool_name(TOOL_PLAN), plan.v, job->dst_list);
-	argv_put(&put, &job->tools, job->opts,
-		 sync_streams(job->opts, job->dst_list >= 0 ? against : NULL), job->dst.name);
+	argv_put(&put, &job->tools, job->opts, stream, job->dst.name);
 	stage_init(&st[n++], tool_name(TOOL_PUT), put.v, -1);
 	ret = pipeline_run(st, n, job->src_list, -1, &job->sig);
 	status = stages_status(st, n, job->sig.caught);

@@ -147,11 +147,11 @@ bool sync_streams(const struct sync_opts *o, const char *against)
 	return !against && !o->dry_run;
 }
 
-void argv_plan(struct argv *a, const struct toolset *ts, const struct sync_opts *o,
+void argv_plan(struct argv *a, const struct toolset *ts, const struct sync_opts *o, bool stream,
 	       const char *against, bool deletes)
 {
 	start(a, ts, TOOL_PLAN);
-	if (sync_streams(o, against))
+	if (stream)
 		add(a, "--stream");
 	/* Without a destination listing there is nothing to delete or compare. */
 	if (!against)

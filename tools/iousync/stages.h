@@ -56,7 +56,7 @@ void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts 
 bool sync_streams(const struct sync_opts *o, const char *against);
 
 /* iouplan [--stream] [--against FILE [--delete] [-c]]: against is NULL when DST is new. */
-void argv_plan(struct argv *a, const struct toolset *ts, const struct sync_opts *o,
+void argv_plan(struct argv *a, const struct toolset *ts, const struct sync_opts *o, bool stream,
 	       const char *against, bool deletes);
 
 /* iouput [--stream] [-n] [-i] [--stats] [--progress] [-j N] [--no-uring] -- DST */
