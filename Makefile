@@ -96,7 +96,7 @@ E2E ?= tests/e2e
 # on 2 shared cores; these reach every stream parser and every operation of
 # iouput, and leave out the long copies (faults, sync, iouwalk's big trees).
 E2E_ASAN_CHECK := tests/e2e/hostile.bats tests/e2e/put_ops.bats tests/e2e/copy.bats \
-	tests/e2e/no_uring.bats
+	tests/e2e/no_uring.bats tests/e2e/stream.bats
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t 2>&1 | tee -a $(CHECK_LOG); done
 
