@@ -264,6 +264,13 @@ static int read_dir(struct walk_worker *w, const struct walk_task *t, struct wal
 			ret = stat_batch(w, dir->fd, n);
 		for (size_t i = 0; !ret && i < n; i++)
 			ret = walk_entry(w, t, dir, &w->entries[i]);
+		/*
+		 * A big directory goes out in parts, so that what reads the stream
+		 * can start on it. Safe for the order: the subdirectories found so
+		 * far stay on this worker's stack until their records are out.
+		 */
+		if (!ret && w->out.data.len >= WALK_FLUSH_BYTES)
+			ret = emit_flush(w->ctx->out, &w->out);
 		if (ret)
 			return ret;
 	}
