@@ -88,26 +88,24 @@ static enum plan_op create_op(char type)
 	}
 }
 
+/* Append the plan record "OP CHANGE" + r to b. */
+static int format_plan(struct buf *b, enum plan_op op, const char *change,
+		       const struct walk_record *r)
+{
+	struct plan_record p = {.op = op, .obj = *r};
+
+	memcpy(p.change, change, PLAN_CHANGE_LEN + 1);
+	return plan_format(b, &p);
+}
+
 static int spool_plan(struct spool *s, struct buf *scratch, enum plan_op op, const char *change,
 		      const struct walk_record *r)
 {
-	struct plan_record p = {.op = op, .obj = *r};
 	int ret;
 
-	memcpy(p.change, change, PLAN_CHANGE_LEN + 1);
 	buf_clear(scratch);
-	ret = plan_format(scratch, &p);
+	ret = format_plan(scratch, op, change, r);
 	return ret ? ret : spool_append(s, scratch->data, scratch->len);
-}
-
-/* Phases a and b of a streamed plan: ready to go out at once. */
-static int live_plan(struct root_plan *rp, enum plan_op op, const char *change,
-		     const struct walk_record *r)
-{
-	struct plan_record p = {.op = op, .obj = *r};
-
-	memcpy(p.change, change, PLAN_CHANGE_LEN + 1);
-	return plan_format(&rp->live, &p);
 }
 
 /* Hard links are grouped by (dev, ino) here; the walker's 'r' flag is not trusted. */
@@ -167,8 +165,9 @@ static int add_object(struct root_plan *rp, const struct walk_record *r,
 	/* verify may copy: a dirmeta that finds nothing to restore changes nothing. */
 	if (*fresh || op == PLAN_VERIFY)
 		touch_parent(rp, r);
+	/* Phases a and b of a streamed plan are ready to go out at once. */
 	if (rp->live_fd >= 0)
-		return live_plan(rp, op, change, r);
+		return format_plan(&rp->live, op, change, r);
 	return spool_plan(&rp->objects, &rp->scratch, op, change, r);
 }
 
@@ -252,7 +251,7 @@ static int add_dir(struct root_plan *rp, const struct walk_record *r, const stru
 	if (ret)
 		rp->dirs.len = old;
 	else if (rp->live_fd >= 0 && !d)
-		ret = live_plan(rp, PLAN_MKDIR, change, r);
+		ret = format_plan(&rp->live, PLAN_MKDIR, change, r);
 	return ret;
 }
 
