@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -131,17 +132,28 @@ static void assert_plan_is(struct buf *out, const char *const *want)
 	buf_free(&line);
 }
 
-static void assert_planned_as(const struct buf *in, const char *const *want)
+static void assert_planned_as_by(const struct buf *in, const char *const *want, bool stream)
 {
 	struct buf out = BUF_INIT;
 	struct plan_failure f;
-	int ret = run_filter(in, &out, &f);
+	int ret = run_filter_as(in, &out, &f, stream);
 
 	if (ret)
 		fail_msg("refused at record %" PRIu64 ": %s", f.recno,
 			 f.why ? f.why : strerror(-ret));
 	assert_plan_is(&out, want);
 	buf_free(&out);
+}
+
+static void assert_planned_as(const struct buf *in, const char *const *want)
+{
+	assert_planned_as_by(in, want, false);
+}
+
+/* The same, with the plan streamed (iouplan --stream). */
+static void assert_streamed_as(const struct buf *in, const char *const *want)
+{
+	assert_planned_as_by(in, want, true);
 }
 
 static void directories_are_made_first_in_input_order(void **state)
@@ -401,20 +413,29 @@ static void records_of_kinds_added_by_a_newer_minor_version_are_skipped(void **s
 	buf_free(&in);
 }
 
-/* Check that input is refused at record recno because of what, after writing only want. */
-static void assert_refused(const struct buf *in, uint64_t recno, const char *because,
-			   const char *const *want)
+/*
+ * Check that input is refused at record recno because of what, after writing
+ * only want, streamed or not.
+ */
+static void assert_refused_by(const struct buf *in, uint64_t recno, const char *because,
+			      const char *const *want, bool stream)
 {
 	struct buf out = BUF_INIT;
 	struct plan_failure f;
 
-	assert_int_equal(run_filter(in, &out, &f), -EINVAL);
+	assert_int_equal(run_filter_as(in, &out, &f, stream), -EINVAL);
 	assert_non_null(f.why);
 	if (!strstr(f.why, because))
 		fail_msg("\"%s\" does not say \"%s\"", f.why, because);
 	assert_int_equal(f.recno, recno);
 	assert_plan_is(&out, want);
 	buf_free(&out);
+}
+
+static void assert_refused(const struct buf *in, uint64_t recno, const char *because,
+			   const char *const *want)
+{
+	assert_refused_by(in, recno, because, want, false);
 }
 
 static const char *const nothing[] = {NULL};
@@ -580,8 +601,7 @@ static void a_large_plan_spills_to_a_temporary_file_and_keeps_its_order(void **s
 static void
 streamed_mkdirs_and_creations_mix_in_input_order_and_links_and_dirmetas_wait(void **state)
 {
-	struct buf in = BUF_INIT, out = BUF_INIT;
-	struct plan_failure f;
+	struct buf in = BUF_INIT;
 	static const char *const want[] = {
 	    "iou-stream 2.1 plan src",
 	    "mkdir .",
@@ -608,16 +628,13 @@ streamed_mkdirs_and_creations_mix_in_input_order_and_links_and_dirmetas_wait(voi
 	object(&in, 'l', "b/c/l", 1, 50, 1);
 	object(&in, 'f', "b/c/z", 1, 51, 2);
 	object(&in, 'f', "b/w", 1, 51, 2);
-	assert_int_equal(run_filter_as(&in, &out, &f, true), 0);
-	assert_plan_is(&out, want);
-	buf_free(&out);
+	assert_streamed_as(&in, want);
 	buf_free(&in);
 }
 
 static void a_streamed_plan_stops_at_bad_input_after_what_it_already_wrote(void **state)
 {
-	struct buf in = BUF_INIT, out = BUF_INIT;
-	struct plan_failure f;
+	struct buf in = BUF_INIT;
 	static const char *const written[] = {
 	    "iou-stream 2.1 plan src", "mkdir .", "copy a", "mkdir d", NULL,
 	};
@@ -629,19 +646,13 @@ static void a_streamed_plan_stops_at_bad_input_after_what_it_already_wrote(void 
 	dir(&in, "d");
 	file(&in, "a");
 	file(&in, "d/b");
-	assert_int_equal(run_filter_as(&in, &out, &f, true), -EINVAL);
-	assert_non_null(f.why);
-	assert_non_null(strstr(f.why, "duplicate path"));
-	assert_int_equal(f.recno, 5);
-	assert_plan_is(&out, written);
-	buf_free(&out);
+	assert_refused_by(&in, 5, "duplicate path", written, true);
 	buf_free(&in);
 }
 
 static void a_streamed_root_and_the_next_each_get_their_header_and_their_own_end(void **state)
 {
-	struct buf in = BUF_INIT, out = BUF_INIT;
-	struct plan_failure f;
+	struct buf in = BUF_INIT;
 	static const char *const want[] = {
 	    "iou-stream 2.1 plan one", "mkdir .", "copy a", "dirmeta .",
 	    "iou-stream 2.1 plan two", "copy b",  NULL,
@@ -653,9 +664,7 @@ static void a_streamed_root_and_the_next_each_get_their_header_and_their_own_end
 	file(&in, "a");
 	header(&in, "two");
 	file(&in, "b");
-	assert_int_equal(run_filter_as(&in, &out, &f, true), 0);
-	assert_plan_is(&out, want);
-	buf_free(&out);
+	assert_streamed_as(&in, want);
 	buf_free(&in);
 }
 
