@@ -174,6 +174,21 @@ many_files() {
 	[ "$(cat "$T/dst2/one")" = one ]
 }
 
+@test "iouput --stream given an empty plan, garbage or a walk takes back the DST it made, exit 2" {
+	: >"$T/empty"
+	printf 'hello\0world\0' >"$T/garbage"
+	(cd "$T" && "$IOUWALK" src) >"$T/walk"
+	for f in empty garbage walk; do
+		run -2 --separate-stderr sh -c 'cd "$1" && exec "$2" --stream "dst-$3" <"$3"' sh "$T" "$IOUPUT" "$f"
+		[[ $stderr == *"standard input: "* ]]
+		[ ! -e "$T/dst-$f" ]
+	done
+	# A DST that was there before is the user's, and stays.
+	mkdir "$T/mine"
+	run -2 sh -c 'cd "$1" && exec "$2" --stream mine <empty' sh "$T" "$IOUPUT"
+	[ -d "$T/mine" ]
+}
+
 @test "iouput --stream --progress shows totals with a + while the plan is read, the last line final" {
 	many_files 300
 	(cd "$T" && "$IOUWALK" src | "$IOUPLAN") >"$T/plan"

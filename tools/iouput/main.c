@@ -551,9 +551,10 @@ static int carry_out(struct stream_reader *r, struct pool *pool, struct exec_sha
  * The destination directory, made when missing. A dry run makes nothing: a
  * DST that does not exist yet gets *fd -1, below which everything is missing.
  */
-static int open_destination(const char *dst, bool dry_run, int *fd)
+static int open_destination(const char *dst, bool dry_run, int *fd, bool *created)
 {
-	if (!dry_run && mkdir(dst, 0700) && errno != EEXIST) {
+	*created = !dry_run && mkdir(dst, 0700) == 0;
+	if (!dry_run && !*created && errno != EEXIST) {
 		fprintf(stderr, "iouput: cannot create %s: %s\n", dst, strerror(errno));
 		return -1;
 	}
@@ -702,7 +703,7 @@ static int run(const struct cli *cli, struct plan_totals *totals_out)
 	struct live_check live = {.copy = BUF_INIT};
 	struct timespec start;
 	int in = STDIN_FILENO, spool = -1, status = 0;
-	bool ran;
+	bool ran, created = false;
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (cli->plan && (in = open(cli->plan, O_RDONLY | O_CLOEXEC)) < 0) {
@@ -720,10 +721,13 @@ static int run(const struct cli *cli, struct plan_totals *totals_out)
 	atomic_store(&totals.growing, cli->stream);
 	meta_init(&sh.meta, geteuid() == 0);
 	stats_init(&sh.stats);
-	ran = open_destination(cli->dst, cli->dry_run, &sh.dst_root_fd) == 0;
+	ran = open_destination(cli->dst, cli->dry_run, &sh.dst_root_fd, &created) == 0;
 	status =
 	    ran ? execute(cli, cli->stream ? in : spool, cli->stream ? &live : NULL, &sh, &totals)
 		: EXIT_FAILED;
+	/* A failed run takes back the DST it made, if it made nothing inside. */
+	if (status && created)
+		rmdir(cli->dst);
 	if (ran && cli->stats)
 		stats_print(stdout, &sh.stats, &totals, seconds_since(&start));
 	if (flush_stdout())
