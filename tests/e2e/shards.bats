@@ -350,9 +350,11 @@ run_all_shards() {
 	rsync_oracle "$SRC" "$DST" "$T/rsync"
 	[ "$(stat -c %i "$DST/a/h1")" = "$(stat -c %i "$DST/d/e/h3")" ]
 	[ "$(stat -c %i "$DST/c/biglinked2")" = "$(stat -c %i "$DST/d/e/f/biglinked")" ]
-	# The finish may run again: it changes nothing.
+	# The finish may run again: it changes nothing and leaves nothing behind.
 	put --plan bundle --finish dst
 	[ "$status" -eq 0 ]
+	[ "$(find "$DST" -name '.iou-*' | wc -l)" = 0 ]
+	[ "$(stat -c %h "$DST/d/e/f/biglinked")" = 2 ]
 	rsync_oracle "$SRC" "$DST" "$T/rsync2"
 }
 

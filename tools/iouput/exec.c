@@ -65,10 +65,14 @@ static int make_replacing(struct exec_worker *w, int dirfd, const char *name, ma
 	ret = make(dirfd, tmp, arg);
 	if (ret)
 		return ret;
-	if (renameat(dirfd, tmp, dirfd, name)) {
+	if (renameat(dirfd, tmp, dirfd, name))
 		ret = -errno;
-		unlinkat(dirfd, tmp, 0);
-	}
+	/*
+	 * Gone after a rename, as a rule. But a link made again onto a name
+	 * that already is that inode (a rerun) is a rename between two links
+	 * of one file, which does nothing and leaves tmp.
+	 */
+	unlinkat(dirfd, tmp, 0);
 	return ret;
 }
 
