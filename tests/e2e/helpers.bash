@@ -212,15 +212,25 @@ normalize() {
 	perl -0pe 's/\A([fdlpscb] [h-])[r-]([m-] (?:\S+ ){9})\S+ /$1?$2- /' "$1" | sort -z >"$2"
 }
 
-# rsync_oracle SRC DST OUT: rsync's dry run must find nothing to change.
+# rsync_oracle SRC DST OUT: rsync's dry run must find nothing to change and
+# nothing to delete.
 # Allowed: the root "./" line; "filename overflows max-path len" errors about
 # deep/ (rsync cannot handle paths over PATH_MAX; copy.bats checks that part),
-# with rsync's exit status 23 and its summary line, only then.
+# with rsync's exit status 23, its summary line and its refusal to delete,
+# only then. Both trees must hold the same names (find(1)), at any depth.
 rsync_oracle() {
 	local src=$1 dst=$2 out=$3 rs=0 ok=1
-	rsync -aHAXn --numeric-ids --checksum --itemize-changes "$src/" "$dst/" \
+	rsync -aHAXn --numeric-ids --checksum --delete --itemize-changes "$src/" "$dst/" \
 		>"$out.stdout" 2>"$out.stderr" || rs=$?
-	grep -v -E '^[.>ch*][dfLDS][^ ]* \./$' "$out.stdout" >"$out.changes" || true
+	# rsync skips deleting after the over-long paths' errors: the names are
+	# compared with find(1), which reaches any depth.
+	grep -v -E '^[.>ch*][dfLDS][^ ]* \./$' "$out.stdout" |
+		grep -v -x 'IO error encountered -- skipping file deletion' >"$out.changes" || true
+	if ! cmp -s <(cd "$src" && find . -print0 | sort -z) <(cd "$dst" && find . -print0 | sort -z); then
+		echo "the copy does not hold the same names as the source:" >&2
+		diff <(cd "$src" && find . | sort) <(cd "$dst" && find . | sort) | head -n 30 >&2
+		ok=0
+	fi
 	grep -v -E '^filename overflows max-path len by [0-9]+: deep/' "$out.stderr" |
 		grep -v -E '^rsync error: some files/attrs were not transferred ' >"$out.errors" || true
 	if [ -s "$out.changes" ]; then
