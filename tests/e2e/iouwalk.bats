@@ -294,6 +294,44 @@ teardown() {
 	[ "$(grep -zc '^d ' "$T/recs")" -eq 2 ]
 }
 
+@test "--prune DIR leaves DIR and all in it out, also where the walk meets it under another name" {
+	mkdir -p "$T/src/keep/inner" "$T/src/out/deep/er" "$T/src/link-target"
+	touch "$T/src/keep/f" "$T/src/out/f" "$T/src/out/deep/er/g"
+	ln -s out "$T/src/keep/symlink-to-out"
+	walk_to "$T/out" --prune "$T/src/out" "$T/src"
+	[ "$status" -eq 0 ]
+	paths_of "$T/out" | tr '\0' '\n' | sort >"$T/got"
+	printf '%s\n' . keep keep/f keep/inner keep/symlink-to-out link-target | sort >"$T/want"
+	diff "$T/want" "$T/got"
+	# Named through a symlink, and met through a bind mount: the same inode.
+	ln -s src/out "$T/alias"
+	walk_to "$T/out2" --prune "$T/alias" -j 1 --no-uring "$T/src"
+	paths_of "$T/out2" | tr '\0' '\n' | sort | diff "$T/want" -
+	if is_root && mount --bind "$T/src/out" "$T/src/link-target" 2>/dev/null; then
+		walk_to "$T/out3" --prune "$T/src/out" "$T/src"
+		umount "$T/src/link-target"
+		paths_of "$T/out3" | tr '\0' '\n' | sort | grep -v -x link-target |
+			diff <(grep -v -x link-target "$T/want") -
+	fi
+	# A root is walked even when it is the pruned directory.
+	walk_to "$T/out4" --prune "$T/src/out" "$T/src/out"
+	[ "$(paths_of "$T/out4" | tr '\0' '\n' | sort | tr '\n' ' ')" = ". deep deep/er deep/er/g f " ]
+}
+
+@test "--prune refuses a missing DIR, a file, and a 17th directory, naming what is wrong, exit 2" {
+	mkdir -p "$T/d"
+	touch "$T/file"
+	run -2 --separate-stderr "$IOUWALK" --prune "$T/missing" "$T/d"
+	[ "$stderr" = "iouwalk: --prune '$T/missing': No such file or directory" ]
+	[ -z "$output" ]
+	run -2 --separate-stderr "$IOUWALK" --prune "$T/file" "$T/d"
+	[ "$stderr" = "iouwalk: --prune '$T/file': Not a directory" ]
+	set --
+	for i in $(seq 17); do set -- "$@" --prune "$T/d"; done
+	run -2 --separate-stderr "$IOUWALK" "$@" "$T/d"
+	[[ $stderr == "iouwalk: too many --prune directories, at most 16: '$T/d'"* ]]
+}
+
 @test "a root that is a symlink is emitted as that symlink, not followed; a file root gives one record" {
 	walk_to "$T/out" "$TREE/links/to-dir"
 	[ "$status" -eq 0 ]

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "iou/fdlimit.h"
+#include "iou/inoset.h"
 #include "iou/version.h"
 #include "iou/xattrs.h"
 #include "walk.h"
@@ -30,6 +33,8 @@ static const char usage_text[] =
     "  -d, --no-recurse       emit the named paths only, not what is below them\n"
     "  -X, --xattrs           digest each object's ACLs and extended attributes\n"
     "                         into its XATTRS field (else '-'), for iouplan --against\n"
+    "      --prune DIR        leave out directory DIR and all in it wherever the\n"
+    "                         walk meets it (same device and inode; repeatable)\n"
     "      --from0            read paths below ROOT (default .) from standard input,\n"
     "                         NUL-separated, as find -print0 writes them\n"
     "      --paths0           write bare NUL-terminated paths, as find -print0\n"
@@ -40,8 +45,12 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 all walked, 1 something was skipped (reported), 2 usage error.\n";
 
+/* Enough for the destinations a pipeline may write into; more is refused. */
+#define PRUNE_MAX 16
+
 struct cli {
 	struct walk_options walk;
+	struct walk_prune prune[PRUNE_MAX];
 	enum emit_format format;
 	int from0;
 };
@@ -91,7 +100,29 @@ static int parse_jobs(const char *s, unsigned *jobs)
 	return 0;
 }
 
-enum { OPT_FROM0 = 256, OPT_PATHS0, OPT_NO_URING, OPT_VERSION };
+/* --prune DIR: a directory, followed if DIR is a symlink, as it is named now. */
+static int add_prune(struct cli *cli, const char *dir)
+{
+	struct stat st;
+
+	if (cli->walk.nprune == PRUNE_MAX)
+		return usage_error("too many --prune directories, at most 16:", dir);
+	if (stat(dir, &st) < 0) {
+		fprintf(stderr, "iouwalk: --prune '%s': %s\n", dir, strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "iouwalk: --prune '%s': %s\n", dir, strerror(ENOTDIR));
+		return EXIT_USAGE;
+	}
+	cli->prune[cli->walk.nprune++] = (struct walk_prune){
+	    .dev = inoset_dev(major(st.st_dev), minor(st.st_dev)),
+	    .ino = st.st_ino,
+	};
+	return 0;
+}
+
+enum { OPT_FROM0 = 256, OPT_PATHS0, OPT_PRUNE, OPT_NO_URING, OPT_VERSION };
 
 static int parse_cli(int argc, char **argv, struct cli *cli)
 {
@@ -101,13 +132,14 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 	    {"xattrs", no_argument, NULL, 'X'},
 	    {"from0", no_argument, NULL, OPT_FROM0},
 	    {"paths0", no_argument, NULL, OPT_PATHS0},
+	    {"prune", required_argument, NULL, OPT_PRUNE},
 	    {"jobs", required_argument, NULL, 'j'},
 	    {"no-uring", no_argument, NULL, OPT_NO_URING},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "+xdXj:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -125,6 +157,10 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_PATHS0:
 			cli->format = EMIT_PATHS0;
+			break;
+		case OPT_PRUNE:
+			if ((ret = add_prune(cli, optarg)))
+				return ret;
 			break;
 		case 'j':
 			if (parse_jobs(optarg, &cli->walk.jobs))
@@ -201,6 +237,7 @@ int main(int argc, char **argv)
 	struct emit_out out;
 	int ret;
 
+	cli.walk.prune = cli.prune;
 	ret = parse_cli(argc, argv, &cli);
 	if (ret)
 		return ret;

@@ -159,6 +159,16 @@ static int child_path(struct walk_worker *w, const struct walk_task *t, const ch
 	return 0;
 }
 
+static bool is_pruned(const struct walk_options *opt, const struct statx *stx)
+{
+	uint64_t dev = scan_dev(stx);
+
+	for (size_t i = 0; i < opt->nprune; i++)
+		if (opt->prune[i].dev == dev && opt->prune[i].ino == stx->stx_ino)
+			return true;
+	return false;
+}
+
 /* Emit one statted entry and, for a directory to enter, queue it locally. */
 static int walk_entry(struct walk_worker *w, const struct walk_task *t, struct walk_dir *dir,
 		      const struct scan_entry *e)
@@ -175,6 +185,9 @@ static int walk_entry(struct walk_worker *w, const struct walk_task *t, struct w
 		walk_report(ctx, w->path.data, e->err);
 		return 0;
 	}
+	/* Left out whole, unseen: e.g. a destination inside the tree being copied. */
+	if (S_ISDIR(e->stx.stx_mode) && is_pruned(ctx->opt, &e->stx))
+		return 0;
 	scan_fill_record(&r, &e->stx, t->dev);
 	if (ctx->opt->xattrs && (ret = xattrs_digest_at(dir->fd, e->name, &r)))
 		walk_report(ctx, w->path.data, ret);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "emit.h"
 
@@ -22,14 +23,22 @@
  */
 typedef void walk_error_fn(void *arg, const char *root, const char *path, int err, const char *why);
 
+/* A directory to leave out, with everything in it, wherever the walk meets it. */
+struct walk_prune {
+	uint64_t dev;
+	uint64_t ino;
+};
+
 struct walk_options {
-	unsigned jobs;	       /* worker threads, at least 1 */
-	bool one_file_system;  /* do not enter mount boundaries */
-	bool recurse;	       /* descend into directories */
-	bool xattrs;	       /* digest each object's xattrs and ACLs (-X) */
-	bool use_uring;	       /* false: plain syscalls only */
-	unsigned ring_entries; /* statx operations in flight per thread */
-	unsigned ring_workers; /* io-wq bound per ring, 0 for the kernel's default */
+	unsigned jobs;			/* worker threads, at least 1 */
+	bool one_file_system;		/* do not enter mount boundaries */
+	bool recurse;			/* descend into directories */
+	bool xattrs;			/* digest each object's xattrs and ACLs (-X) */
+	bool use_uring;			/* false: plain syscalls only */
+	unsigned ring_entries;		/* statx operations in flight per thread */
+	unsigned ring_workers;		/* io-wq bound per ring, 0 for the kernel's default */
+	const struct walk_prune *prune; /* directories below a root to leave out */
+	size_t nprune;
 	walk_error_fn *on_error;
 	void *error_arg;
 };
