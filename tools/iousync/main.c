@@ -61,8 +61,9 @@ struct job {
 	const struct sync_opts *opts;
 	struct toolset tools;
 	struct root src, dst;
-	int dst_list; /* iouwalk -X DST, for iouplan --against; -1 when DST is new */
-	int src_list; /* iouwalk -X SRC, walked beside DST before planning; or -1 */
+	int dst_list;  /* iouwalk -X DST, for iouplan --against; -1 when DST is new */
+	int src_list;  /* iouwalk -X SRC, walked beside DST before planning; or -1 */
+	bool dst_made; /* DST was made here, before the walks */
 	struct signals sig;
 };
 
@@ -354,7 +355,8 @@ static int walk_both(struct job *job, int *fds, int *status)
 			close_lists(fds);
 			return EXIT_FAILED;
 		}
-		argv_walk(&a[i], &job->tools, job->opts, true, roots[i]);
+		argv_walk(&a[i], &job->tools, job->opts, true, i == LIST_SRC ? job->dst.name : NULL,
+			  roots[i]);
 		stage_init(&st[i], tool_name(TOOL_WALK), a[i].v, -1);
 	}
 	ret = stages_run_apart(st, LIST_COUNT, fds, &job->sig);
@@ -435,7 +437,8 @@ static int sync_trees(struct job *job, bool deletes)
 		 * iouput lists each file's attributes by descriptor as it
 		 * copies, and digests would be a second listing, by path.
 		 */
-		argv_walk(&walk, &job->tools, job->opts, job->dst_list >= 0, job->src.name);
+		argv_walk(&walk, &job->tools, job->opts, job->dst_list >= 0,
+			  job->dst.exists || job->dst_made ? job->dst.name : NULL, job->src.name);
 		stage_init(&st[n++], tool_name(TOOL_WALK), walk.v, -1);
 	}
 	argv_plan(&plan, &job->tools, job->opts, stream, listing, deletes);
@@ -450,6 +453,28 @@ static int sync_trees(struct job *job, bool deletes)
 		return status == EXIT_USAGE ? status : EXIT_FAILED;
 	}
 	return status;
+}
+
+/*
+ * A DST that lies inside SRC must not be walked as part of SRC: each run
+ * would copy the last one's copy one level deeper, and a streamed copy
+ * would walk into files as it makes them, deeper and deeper until the disk
+ * is full. The source walk leaves DST out by device and inode (iouwalk
+ * --prune), which also holds through bind mounts and symlinks; so DST is
+ * made before the walks start. A dry run makes nothing, and has nothing
+ * under DST to meet. Returns 0 or an exit status.
+ */
+static int make_destination(struct job *job)
+{
+	if (job->dst.exists || job->opts->dry_run)
+		return 0;
+	if (mkdir(job->dst.name, 0700) < 0) {
+		fprintf(stderr, "iousync: cannot create destination '%s': %s\n", job->dst.name,
+			strerror(errno));
+		return EXIT_FAILED;
+	}
+	job->dst_made = true;
+	return 0;
 }
 
 static int find_tools(struct toolset *ts)
@@ -483,12 +508,17 @@ static int run(struct job *job, const struct cli *cli)
 		goto out;
 	/* Once iousync was told to stop, no further step starts. */
 	status = find_tools(&job->tools);
+	if (!status)
+		status = make_destination(job);
 	if (!status && !job->sig.caught)
 		status = list_trees(job, &deletes, &partial);
 	if (!status && !job->sig.caught)
 		status = sync_trees(job, deletes);
 	if (partial && !status)
 		status = EXIT_FAILED;
+	/* Nothing made inside (rmdir fails otherwise): as if never begun. */
+	if (status && job->dst_made)
+		rmdir(job->dst.name);
 out:
 	toolset_free(&job->tools);
 	free(job->src.name);

@@ -128,7 +128,7 @@ static void add_common(struct argv *a, const struct sync_opts *o)
 }
 
 void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts *o, bool digests,
-	       const char *root)
+	       const char *prune, const char *root)
 {
 	start(a, ts, TOOL_WALK);
 	if (digests)
@@ -136,6 +136,10 @@ void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts 
 	if (o->one_file_system)
 		add(a, "-x");
 	add_common(a, o);
+	if (prune) {
+		add(a, "--prune");
+		add(a, prune);
+	}
 	/* A root named like an option ("-rf") stays a root. */
 	add(a, "--");
 	add(a, root);

@@ -43,11 +43,12 @@ int toolset_find(struct toolset *ts, const char **missing);
 void toolset_free(struct toolset *ts);
 
 /*
- * iouwalk [-X] [-x] [-j N] [--no-uring] -- ROOT; -X (digests) when digests is
- * true: only a walk compared against another needs them.
+ * iouwalk [-X] [-x] [-j N] [--no-uring] [--prune DIR] -- ROOT; -X (digests)
+ * when digests is true: only a walk compared against another needs them.
+ * prune, when not NULL, names a directory the walk leaves out.
  */
 void argv_walk(struct argv *a, const struct toolset *ts, const struct sync_opts *o, bool digests,
-	       const char *root);
+	       const char *prune, const char *root);
 
 /*
  * Whether plan and put stream (iouplan --stream, iouput --stream): a fresh
