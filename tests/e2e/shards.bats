@@ -168,6 +168,16 @@ run_all_shards() {
 	[ "$(ops_of "$T/all" | grep -c -E '^chunk [0-9]+ [0-9]+ a/small')" = 0 ]
 	[ "$(ops_of "$T/all" | grep -c '^dirmeta')" = 0 ]
 	[ "$(grep -c '^dirmeta' "$T/finish")" = 8 ]
+	# The finish: seals, then links, then directory metadata, deepest first
+	# (a directory before the one that holds it).
+	cut -d' ' -f1 "$T/finish" | uniq | tr '\n' ' ' >"$T/classes"
+	[ "$(cat "$T/classes")" = "seal link dirmeta " ]
+	awk '$1 == "dirmeta" { print $2 }' "$T/finish" >"$T/dirs"
+	while read -r d; do
+		[ "$d" = . ] && continue
+		parent=$(dirname "$d")
+		[ "$(grep -n -x -F "$parent" "$T/dirs" | cut -d: -f1)" -gt "$(grep -n -x -F "$d" "$T/dirs" | cut -d: -f1)" ]
+	done <"$T/dirs"
 }
 
 @test "units go largest first to the least-loaded shard: loads differ by at most one unit" {
@@ -214,13 +224,17 @@ run_all_shards() {
 	[ ! -e "$T/other" ]
 }
 
-@test "iouplan --shards needs --out, refuses --against and a bad count" {
+@test "iouplan --shards needs --out, --chunk needs both, --against and a bad count are refused" {
 	make_tree
 	(cd "$T" && "$IOUWALK" src >walk)
 	run -2 "$IOUPLAN" --shards 2 "$T/walk"
 	[[ "$output" == *"--shards and --out go together"* ]]
 	run -2 "$IOUPLAN" --out "$B" "$T/walk"
 	[[ "$output" == *"--shards and --out go together"* ]]
+	for size in 64K 1G; do # 1G is the default size: still a chunk without a bundle
+		run -2 "$IOUPLAN" --chunk "$size" "$T/walk"
+		[[ "$output" == *"--chunk needs --shards and --out"* ]]
+	done
 	run -2 "$IOUPLAN" --shards 2 --out "$B" --against "$T/walk" "$T/walk"
 	[[ "$output" == *"does not take --against"* ]]
 	for bad in 0 4097 x -3; do
@@ -292,16 +306,25 @@ run_all_shards() {
 	plan_bundle 4
 	unset SLURM_ARRAY_TASK_ID SLURM_PROCID OMPI_COMM_WORLD_RANK PMI_RANK
 	k=0
-	for var in SLURM_ARRAY_TASK_ID SLURM_PROCID OMPI_COMM_WORLD_RANK PMI_RANK; do
+	for var in SLURM_ARRAY_TASK_ID OMPI_COMM_WORLD_RANK PMI_RANK SLURM_PROCID; do
 		(cd "$T" && env "$var=$k" "$IOUPUT" --plan bundle --shard-from-env dst)
 		[ -f "$B/done/$k" ]
 		k=$((k + 1))
 	done
-	# SLURM_ARRAY_TASK_ID comes first: a Slurm array task also has SLURM_PROCID 0.
+	# A Slurm batch script has SLURM_PROCID 0: an array task's index, and the
+	# rank of an mpirun (Open MPI or MPICH) inside the job, come before it.
 	rm "$B/done/3"
 	(cd "$T" && SLURM_ARRAY_TASK_ID=3 SLURM_PROCID=0 PMI_RANK=1 "$IOUPUT" --plan bundle \
 		--shard-from-env dst)
 	[ -f "$B/done/3" ]
+	rm "$B/done/2"
+	(cd "$T" && SLURM_PROCID=0 OMPI_COMM_WORLD_RANK=2 "$IOUPUT" --plan bundle --shard-from-env dst)
+	[ -f "$B/done/2" ]
+	rm "$B/done/1"
+	(cd "$T" && SLURM_PROCID=0 PMI_RANK=1 "$IOUPUT" --plan bundle --shard-from-env dst)
+	[ -f "$B/done/1" ]
+	run -0 "$IOUPLAN" --pending "$B"
+	[ -z "$output" ]
 }
 
 @test "iouput --shard-from-env names the variables when none is set, and refuses a bad value" {
@@ -309,7 +332,7 @@ run_all_shards() {
 	plan_bundle 2
 	unset SLURM_ARRAY_TASK_ID SLURM_PROCID OMPI_COMM_WORLD_RANK PMI_RANK
 	run -2 "$IOUPUT" --plan "$B" --shard-from-env "$DST"
-	[[ "$output" == *"none of SLURM_ARRAY_TASK_ID, SLURM_PROCID, OMPI_COMM_WORLD_RANK or PMI_RANK is set"* ]]
+	[[ "$output" == *"none of SLURM_ARRAY_TASK_ID, OMPI_COMM_WORLD_RANK, PMI_RANK or SLURM_PROCID is set"* ]]
 	OMPI_COMM_WORLD_RANK=one run -2 "$IOUPUT" --plan "$B" --shard-from-env "$DST"
 	[[ "$output" == *"OMPI_COMM_WORLD_RANK='one' is not a shard number"* ]]
 	PMI_RANK=2 run -2 "$IOUPUT" --plan "$B" --shard-from-env "$DST"
@@ -463,6 +486,8 @@ shards_in_parallel() {
 	[ "$(grep -c -v '^Seq' "$T/joblog")" = 5 ]
 	run -0 "$IOUPLAN" --pending "$B"
 	[ "$output" = "" ]
+	# Both hosts took jobs (the first two start at once, one on each).
+	[ "$(awk -F'\t' 'NR > 1 { print $2 }' "$T/joblog" | sort -u | wc -l)" = 2 ]
 	# Each shard's marker names the host its successful job ran on.
 	awk -F'\t' 'NR > 1 && $7 == 0 { sub(/.*--shard /, "", $9); sub(/ .*/, "", $9); print $9, $2 }' \
 		"$T/joblog" | sort >"$T/shard-hosts"

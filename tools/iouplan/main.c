@@ -88,6 +88,7 @@ struct cli {
 	const char *out;     /* --out: the bundle to write, or NULL */
 	const char *pending; /* --pending: the bundle to look at, or NULL */
 	bool stream;	     /* --stream */
+	bool chunk_given;    /* --chunk, even at the default size */
 	struct shard_options shard;
 };
 
@@ -110,6 +111,7 @@ static int parse_sharding(int c, const char *arg, struct cli *cli)
 			return usage_error("invalid chunk size (want bytes, at least 4096, with an "
 					   "optional K, M, G or T suffix)",
 					   arg);
+		cli->chunk_given = true;
 		return -1;
 	case OPT_OUT:
 		cli->out = arg;
@@ -125,7 +127,7 @@ static int check_sharding(const struct cli *cli, int operands)
 {
 	if (!cli->shard.shards != !cli->out)
 		return usage_error("--shards and --out go together", NULL);
-	if (cli->shard.chunk_size != CHUNK_DEFAULT && !cli->out)
+	if (cli->chunk_given && !cli->out)
 		return usage_error("--chunk needs --shards and --out", NULL);
 	if (cli->out && cli->against)
 		return usage_error("--shards plans a fresh copy: it does not take --against", NULL);

@@ -18,8 +18,13 @@
 
 int bundle_shard_from_env(long *k)
 {
-	static const char *const vars[] = {"SLURM_ARRAY_TASK_ID", "SLURM_PROCID",
-					   "OMPI_COMM_WORLD_RANK", "PMI_RANK"};
+	/*
+	 * Most specific first. A Slurm batch script has SLURM_PROCID 0, which
+	 * an array task and the ranks of an mpirun inside the job inherit;
+	 * their own index is the array's, or the MPI rank.
+	 */
+	static const char *const vars[] = {"SLURM_ARRAY_TASK_ID", "OMPI_COMM_WORLD_RANK",
+					   "PMI_RANK", "SLURM_PROCID"};
 	const char *v;
 	char *end;
 

@@ -24,7 +24,7 @@ struct put_bundle {
 };
 
 /* The variables --shard-from-env reads, in order: the first one set counts. */
-#define BUNDLE_RANK_VARS "SLURM_ARRAY_TASK_ID, SLURM_PROCID, OMPI_COMM_WORLD_RANK or PMI_RANK"
+#define BUNDLE_RANK_VARS "SLURM_ARRAY_TASK_ID, OMPI_COMM_WORLD_RANK, PMI_RANK or SLURM_PROCID"
 
 /* The shard number in the environment, into *k. Returns 0 or exit status 2. */
 int bundle_shard_from_env(long *k);
