@@ -159,9 +159,10 @@ asan: deps
 		check-unit check-e2e
 
 # libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c, linked with the library
-# sources and iouplan's modules, each run FUZZ_SECONDS from its committed seeds;
-# new inputs go to build-fuzz/corpus/NAME, crashes to build-fuzz/ (make a
-# unit test of each before fixing it).
+# sources and iouplan's modules, each run FUZZ_SECONDS from its committed seeds
+# by scripts/fuzz-run; new inputs go to build-fuzz/corpus/NAME, crashes to
+# build-fuzz/ (make a unit test of each before fixing it). A target that
+# fails fails make fuzz, naming the input it saved.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
@@ -175,11 +176,7 @@ build-fuzz/%: tests/fuzz/%.c $(FUZZ_LINKED)
 fuzz: deps
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 2; }
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
-	@set -e; for t in $(FUZZ_BINS); do n=$$(basename $$t); \
-		mkdir -p build-fuzz/corpus/$$n; echo "== $$n for $(FUZZ_SECONDS) s"; \
-		$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
-			-artifact_prefix=build-fuzz/$$n- build-fuzz/corpus/$$n tests/fuzz/seeds \
-			2>&1 | tail -n 3; done
+	@scripts/fuzz-run $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
