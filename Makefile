@@ -76,13 +76,14 @@ deps:
 # The plain unit and e2e tests, then the unit tests and E2E_ASAN_CHECK under
 # ASan and UBSan (make asan alone runs every suite), then the
 # tools under valgrind, each logged apart; the last line counts every test
-# run of all three: "N passed, N failed, N skipped".
+# run of all three: "N passed, N failed, N skipped". A suite that fails does
+# not stop the ones after it (-k), so the count stays whole.
 CHECK_LOGS := $(abspath $(BUILD)/check.log $(BUILD)/check-asan.log $(BUILD)/check-valgrind.log)
 check: deps
 	@mkdir -p $(BUILD)
 	@rm -f $(CHECK_LOGS)
 	@status=0; \
-	$(MAKE) --no-print-directory check-unit check-e2e check-man lint \
+	$(MAKE) -k --no-print-directory check-unit check-e2e check-man lint \
 		CHECK_LOG=$(word 1,$(CHECK_LOGS)) || status=1; \
 	$(MAKE) --no-print-directory asan E2E="$(E2E_ASAN_CHECK)" \
 		CHECK_LOG=$(word 2,$(CHECK_LOGS)) || status=1; \
@@ -97,8 +98,11 @@ E2E ?= tests/e2e
 # iouput, and leave out the long copies (faults, sync, iouwalk's big trees).
 E2E_ASAN_CHECK := tests/e2e/hostile.bats tests/e2e/put_ops.bats tests/e2e/copy.bats \
 	tests/e2e/no_uring.bats tests/e2e/stream.bats
+# Every program runs, so the log counts every test; a failing one fails the
+# target (pipefail: tee's status alone would hide it).
 check-unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t 2>&1 | tee -a $(CHECK_LOG); done
+	@set -o pipefail; status=0; for t in $(UNIT_BINS); do echo "== $$t"; \
+		$$t 2>&1 | tee -a $(CHECK_LOG) || status=1; done; exit $$status
 
 check-e2e: $(BINS) $(TEST_TOOLS)
 	@set -o pipefail; IOU_BIN=$(abspath $(BUILD)/bin) IOU_TEST_TOOLS=$(abspath $(BUILD)/tests) \
@@ -154,7 +158,7 @@ valgrind: deps all
 
 # AddressSanitizer and UBSan over the unit and e2e tests, in a tree of its own.
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	@$(MAKE) -k --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		check-unit check-e2e
 
