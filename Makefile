@@ -31,6 +31,9 @@ LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB	:= $(BUILD)/lib/libcommon.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# Each fuzz target is a unit test too (replay_fuzz_NAME), see below.
+UNIT_BINS += $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 MANPAGES := $(wildcard man/*.[1-8])
 
 # Objects are kept between builds, not deleted as intermediates.
@@ -62,6 +65,17 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call tool_objs,$$*) $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) \
 		-Itools -o $@ $(filter %.c %.o,$^) $(LIB) $(LDFLAGS) $(LDLIBS) \
+		$(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+# A fuzz target built with CC and no libFuzzer, tests/fuzz/replay.c calling
+# it on every committed seed and crasher: an input that once crashed it fails
+# make check-unit (and make asan) for good, no clang needed. It links what
+# a unit test of its name would: fuzz_TOOL_*.c links tools/TOOL's modules.
+$(BUILD)/tests/replay_%: tests/fuzz/replay.c tests/fuzz/%.c $$(call tool_objs,$$*) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) \
+		-Itools -DFUZZ_DIR='"$(abspath tests/fuzz)"' -DFUZZ_TARGET='"$*"' \
+		-o $@ $(filter %.c %.o,$^) $(LIB) $(LDFLAGS) $(LDLIBS) \
 		$(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
 # Test helpers that are programs of their own: tests/tools/NAME.c, no library.
@@ -164,12 +178,11 @@ asan: deps
 
 # libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c, linked with the library
 # sources and iouplan's modules, each run FUZZ_SECONDS from its committed seeds
-# by scripts/fuzz-run; new inputs go to build-fuzz/corpus/NAME, crashes to
-# build-fuzz/ (make a unit test of each before fixing it). A target that
-# fails fails make fuzz, naming the input it saved.
+# and crashers by scripts/fuzz-run; new inputs go to build-fuzz/corpus/NAME,
+# crashes to build-fuzz/. A target that fails fails make fuzz, naming the
+# input it saved: copy it to tests/fuzz/crashers/, and check-unit replays it.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_LINKED := $(LIB_SRC) $(filter-out %/main.c,$(wildcard tools/iouplan/*.c))
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_LINKED)
