@@ -177,18 +177,19 @@ asan: deps
 		check-unit check-e2e
 
 # libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c, linked with the library
-# sources and iouplan's modules, each run FUZZ_SECONDS from its committed seeds
-# and crashers by scripts/fuzz-run; new inputs go to build-fuzz/corpus/NAME,
-# crashes to build-fuzz/. A target that fails fails make fuzz, naming the
+# sources and, as a unit test is, fuzz_TOOL_*.c with tools/TOOL's modules
+# but main.c; each run FUZZ_SECONDS from its committed seeds and crashers by
+# scripts/fuzz-run; new inputs go to build-fuzz/corpus/NAME, crashes to
+# build-fuzz/. A target that fails fails make fuzz, naming the
 # input it saved: copy it to tests/fuzz/crashers/, and check-unit replays it.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_LINKED := $(LIB_SRC) $(filter-out %/main.c,$(wildcard tools/iouplan/*.c))
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LINKED)
+tool_src = $(filter-out %/main.c,$(wildcard tools/$(call tool_of,$(1))/*.c))
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $$(call tool_src,$$*)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(CPPFLAGS) -Itools $(DEPS_CFLAGS) -o $@ $< $(FUZZ_LINKED) $(DEPS_LIBS) -lpthread
+		$(CPPFLAGS) -Itools $(DEPS_CFLAGS) -o $@ $(filter %.c,$^) $(DEPS_LIBS) -lpthread
 
 fuzz: deps
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 2; }
