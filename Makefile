@@ -31,6 +31,9 @@ LIB_OBJ	:= $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB	:= $(BUILD)/lib/libcommon.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+# Each fuzz target is a unit test too (replay_fuzz_NAME), see below.
+UNIT_BINS += $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/replay_%)
 MANPAGES := $(wildcard man/*.[1-8])
 
 # Objects are kept between builds, not deleted as intermediates.
@@ -64,6 +67,17 @@ $(BUILD)/tests/%: tests/unit/%.c $$(call tool_objs,$$*) $(LIB)
 		-Itools -o $@ $(filter %.c %.o,$^) $(LIB) $(LDFLAGS) $(LDLIBS) \
 		$(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
+# A fuzz target built with CC and no libFuzzer, tests/fuzz/replay.c calling
+# it on every committed seed and crasher: an input that once crashed it fails
+# make check-unit (and make asan) for good, no clang needed. It links what
+# a unit test of its name would: fuzz_TOOL_*.c links tools/TOOL's modules.
+$(BUILD)/tests/replay_%: tests/fuzz/replay.c tests/fuzz/%.c $$(call tool_objs,$$*) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null) \
+		-Itools -DFUZZ_DIR='"$(abspath tests/fuzz)"' -DFUZZ_TARGET='"$*"' \
+		-o $@ $(filter %.c %.o,$^) $(LIB) $(LDFLAGS) $(LDLIBS) \
+		$(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
 # Test helpers that are programs of their own: tests/tools/NAME.c, no library.
 TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/%,$(wildcard tests/tools/*.c))
 $(TEST_TOOLS): $(BUILD)/tests/%: tests/tools/%.c
@@ -76,13 +90,14 @@ deps:
 # The plain unit and e2e tests, then the unit tests and E2E_ASAN_CHECK under
 # ASan and UBSan (make asan alone runs every suite), then the
 # tools under valgrind, each logged apart; the last line counts every test
-# run of all three: "N passed, N failed, N skipped".
+# run of all three: "N passed, N failed, N skipped". A suite that fails does
+# not stop the ones after it (-k), so the count stays whole.
 CHECK_LOGS := $(abspath $(BUILD)/check.log $(BUILD)/check-asan.log $(BUILD)/check-valgrind.log)
 check: deps
 	@mkdir -p $(BUILD)
 	@rm -f $(CHECK_LOGS)
 	@status=0; \
-	$(MAKE) --no-print-directory check-unit check-e2e check-man lint \
+	$(MAKE) -k --no-print-directory check-unit check-e2e check-man lint \
 		CHECK_LOG=$(word 1,$(CHECK_LOGS)) || status=1; \
 	$(MAKE) --no-print-directory asan E2E="$(E2E_ASAN_CHECK)" \
 		CHECK_LOG=$(word 2,$(CHECK_LOGS)) || status=1; \
@@ -97,8 +112,11 @@ E2E ?= tests/e2e
 # iouput, and leave out the long copies (faults, sync, iouwalk's big trees).
 E2E_ASAN_CHECK := tests/e2e/hostile.bats tests/e2e/put_ops.bats tests/e2e/copy.bats \
 	tests/e2e/no_uring.bats tests/e2e/stream.bats
+# Every program runs, so the log counts every test; a failing one fails the
+# target (pipefail: tee's status alone would hide it).
 check-unit: $(UNIT_BINS)
-	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t 2>&1 | tee -a $(CHECK_LOG); done
+	@set -o pipefail; status=0; for t in $(UNIT_BINS); do echo "== $$t"; \
+		$$t 2>&1 | tee -a $(CHECK_LOG) || status=1; done; exit $$status
 
 check-e2e: $(BINS) $(TEST_TOOLS)
 	@set -o pipefail; IOU_BIN=$(abspath $(BUILD)/bin) IOU_TEST_TOOLS=$(abspath $(BUILD)/tests) \
@@ -154,32 +172,29 @@ valgrind: deps all
 
 # AddressSanitizer and UBSan over the unit and e2e tests, in a tree of its own.
 asan: deps
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
+	@$(MAKE) -k --no-print-directory BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer" \
 		SANITIZE="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 		check-unit check-e2e
 
 # libFuzzer targets (clang): tests/fuzz/fuzz_NAME.c, linked with the library
-# sources and iouplan's modules, each run FUZZ_SECONDS from its committed seeds;
-# new inputs go to build-fuzz/corpus/NAME, crashes to build-fuzz/ (make a
-# unit test of each before fixing it).
+# sources and, as a unit test is, fuzz_TOOL_*.c with tools/TOOL's modules
+# but main.c; each run FUZZ_SECONDS from its committed seeds and crashers by
+# scripts/fuzz-run; new inputs go to build-fuzz/corpus/NAME, crashes to
+# build-fuzz/. A target that fails fails make fuzz, naming the
+# input it saved: copy it to tests/fuzz/crashers/, and check-unit replays it.
 FUZZ_SECONDS ?= 60
 FUZZ_CC ?= clang
-FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_LINKED := $(LIB_SRC) $(filter-out %/main.c,$(wildcard tools/iouplan/*.c))
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LINKED)
+tool_src = $(filter-out %/main.c,$(wildcard tools/$(call tool_of,$(1))/*.c))
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $$(call tool_src,$$*)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$(CPPFLAGS) -Itools $(DEPS_CFLAGS) -o $@ $< $(FUZZ_LINKED) $(DEPS_LIBS) -lpthread
+		$(CPPFLAGS) -Itools $(DEPS_CFLAGS) -o $@ $(filter %.c,$^) $(DEPS_LIBS) -lpthread
 
 fuzz: deps
 	@command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs clang (apt-get install clang)"; exit 2; }
 	@$(MAKE) --no-print-directory $(FUZZ_BINS)
-	@set -e; for t in $(FUZZ_BINS); do n=$$(basename $$t); \
-		mkdir -p build-fuzz/corpus/$$n; echo "== $$n for $(FUZZ_SECONDS) s"; \
-		$$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=1024 \
-			-artifact_prefix=build-fuzz/$$n- build-fuzz/corpus/$$n tests/fuzz/seeds \
-			2>&1 | tail -n 3; done
+	@scripts/fuzz-run $(FUZZ_SECONDS) $(FUZZ_BINS)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
