@@ -384,6 +384,29 @@ teardown() {
 	same_sorted "$T/walk" "$T/find"
 }
 
+@test "--from0 emits each object once: a path listed twice, or inside a listed directory, in any order" {
+	mkdir -p "$T/src/a/b"
+	touch "$T/src/a/f" "$T/src/a/b/g" "$T/src/top"
+	# -d: exact repeats, also spelled differently, go out once.
+	printf '%s\0' a/f ./a/f a//f top a/f >"$T/list-d"
+	walk_to_from "$T/list-d" "$T/d" --from0 -d "$T/src"
+	[ "$status" -eq 0 ]
+	[ "$(paths_of "$T/d" | tr '\0' ' ')" = "a/f top " ]
+	# Walked: what a listed directory holds is not repeated, whether it is
+	# listed before the directory, after it, or as well.
+	printf '%s\0' a/b/g a a/f a/b . top >"$T/list-r"
+	walk_to_from "$T/list-r" "$T/r" --from0 "$T/src"
+	[ "$status" -eq 0 ]
+	paths_of "$T/r" | tr '\0' '\n' | sort >"$T/got"
+	printf '%s\n' . a a/b a/b/g a/f top | sort >"$T/want"
+	diff "$T/want" "$T/got"
+	# As find lists it, without -d: the same objects as a plain walk.
+	(cd "$T/src" && find . -print0) >"$T/list-f"
+	walk_to_from "$T/list-f" "$T/f" --from0 "$T/src"
+	[ "$status" -eq 0 ]
+	paths_of "$T/f" | tr '\0' '\n' | sort | diff "$T/want" -
+}
+
 @test "--from0 with an absolute ROOT takes absolute paths below it, made relative" {
 	find "$TREE/links" "$TREE/files/size1" -print0 >"$T/list"
 	walk_to_from "$T/list" "$T/out" --from0 -d "$TREE"

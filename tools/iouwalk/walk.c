@@ -12,6 +12,7 @@
 #include "iou/array.h"
 #include "iou/xattrs.h"
 #include "iou/cursor.h"
+#include "iou/pathset.h"
 #include "iou/stream.h"
 #include "iou/uring.h"
 #include "scan.h"
@@ -52,6 +53,12 @@ struct walk_ctx {
 	atomic_uint idle;	  /* workers waiting for tasks */
 	atomic_int skipped;
 	atomic_int fatal; /* first negative errno that stops the walk */
+	/*
+	 * --from0: the listed paths, each emitted once as listed. Read-only
+	 * once the workers run, which skip them where they meet them inside
+	 * a listed directory.
+	 */
+	struct inoset listed;
 };
 
 struct walk_worker {
@@ -181,6 +188,9 @@ static int walk_entry(struct walk_worker *w, const struct walk_task *t, struct w
 	ret = child_path(w, t, e->name);
 	if (ret)
 		return ret;
+	/* Emitted as listed already; a listed directory is walked on its own. */
+	if (ctx->listed.count && pathset_contains(&ctx->listed, w->path.data, w->path.len, 0))
+		return 0;
 	if (e->err) {
 		walk_report(ctx, w->path.data, e->err);
 		return 0;
@@ -481,6 +491,7 @@ static int ctx_finish(struct walk_ctx *ctx, int ret)
 	while ((t = stack_pop(&ctx->shared)))
 		task_free(t);
 	free(ctx->shared.items);
+	inoset_free(&ctx->listed);
 	pthread_cond_destroy(&ctx->cond);
 	pthread_mutex_destroy(&ctx->lock);
 	if (ret < 0)
@@ -627,6 +638,13 @@ static int walk_listed(struct walk_ctx *ctx, struct emit_buf *eb, struct walk_di
 		rel = walk_relative_path(rec, len, ctx->root);
 		if (rel < 0) {
 			walk_report_why(ctx, rec, -EINVAL, "not below the root, or has a \"..\"");
+			continue;
+		}
+		/* A path listed twice, or inside a listed directory, goes out once. */
+		ret = pathset_add(&ctx->listed, rec, (size_t)rel, 0);
+		if (ret <= 0) {
+			if (ret < 0)
+				break;
 			continue;
 		}
 		ret = cursor_parent(&cur, rec, (size_t)rel, &dirfd, &name);
