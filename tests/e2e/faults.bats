@@ -78,7 +78,12 @@ plan_of() {
 # at a terminal) once copying has begun; it must exit 130, leave every file
 # under a final name with the source's content, no temporaries, and a rerun
 # must complete the copy.
+# sigint_during_copy IOUSYNC-ARGS...: with WRAP, an array, as the command
+# that runs iousync (default: none), and SEEN, find(1) tests for what must
+# be in DST before the signal (default: a file).
 sigint_during_copy() {
+	[ -n "${WRAP+set}" ] || WRAP=(env)
+	[ -n "${SEEN+set}" ] || SEEN=(-type f)
 	# Started with SIGINT ignored (a background job without job control),
 	# bats and everything it runs keep ignoring it: no ^C to simulate.
 	local ignored
@@ -92,12 +97,12 @@ sigint_during_copy() {
 	# Job control gives the job its own process group with SIGINT not ignored,
 	# as at a terminal, where Ctrl-C reaches the whole group.
 	set -m
-	"$IOUSYNC" "$@" "$T/src" "$D" 2>"$T/err" &
+	"${WRAP[@]}" "$IOUSYNC" "$@" "$T/src" "$D" 2>"$T/err" &
 	pid=$!
 	set +m
 	# Interrupt once copying has begun (a first file has its name).
 	for _ in $(seq 200); do
-		[ -n "$(find "$D" -type f -print -quit 2>/dev/null)" ] && break
+		[ -n "$(find "$D" "${SEEN[@]}" -print -quit 2>/dev/null)" ] && break
 		sleep 0.05
 	done
 	kill -INT -- "-$pid"
@@ -123,6 +128,15 @@ sigint_during_copy() {
 
 @test "SIGINT during batched copies (new files created under their final names) lets each batch finish first" {
 	sigint_during_copy -j 2
+}
+
+@test "SIGINT where the file system has no O_TMPFILE removes the hidden names of the files being copied" {
+	# Every file is written under a hidden name (.iou-tmp.*) until it is whole.
+	[ -x "$NO_URING" ] || { echo "$NO_URING not found (run make check-e2e)" >&2; return 1; }
+	"$NO_URING" -t true 2>"$T/seccomp.err" || skip "$(cat "$T/seccomp.err")"
+	WRAP=("$NO_URING" -t)
+	SEEN=(-name '.iou-tmp.*')
+	sigint_during_copy -j 1
 }
 
 @test "as an unprivileged user, unreadable sources and a read-only destination directory are reported per entry, the rest copied, exit 1" {

@@ -16,7 +16,7 @@
 #include "update.h"
 
 #define EXEC_BUF_BYTES (1u << 20)
-#define TMP_NAME_MAX   64
+#define TMP_NAME_MAX   EXEC_TMP_NAME_MAX
 
 int exec_worker_init(struct exec_worker *w, struct exec_shared *shared)
 {
@@ -41,10 +41,43 @@ void exec_worker_free(struct exec_worker *w)
 	w->buf = NULL;
 }
 
-static void tmp_name(struct exec_worker *w, char out[TMP_NAME_MAX])
+/*
+ * A new hidden name in dirfd, registered before anything is made under it,
+ * so that a termination signal can remove it (tmp_drop once it is gone).
+ */
+static void tmp_name(struct exec_worker *w, int dirfd, char out[TMP_NAME_MAX])
 {
+	struct exec_shared *sh = w->shared;
+
 	snprintf(out, TMP_NAME_MAX, ".iou-tmp.%d.%lx.%lu", (int)getpid(), (unsigned long)w,
 		 w->tmp_seq++);
+	memcpy(w->tmp.name, out, TMP_NAME_MAX);
+	w->tmp.dirfd = dirfd;
+	pthread_mutex_lock(&sh->tmp_lock);
+	w->tmp.next = sh->tmps;
+	sh->tmps = &w->tmp;
+	pthread_mutex_unlock(&sh->tmp_lock);
+}
+
+static void tmp_drop(struct exec_worker *w)
+{
+	struct exec_shared *sh = w->shared;
+	struct exec_named_tmp **p;
+
+	pthread_mutex_lock(&sh->tmp_lock);
+	for (p = &sh->tmps; *p; p = &(*p)->next)
+		if (*p == &w->tmp) {
+			*p = w->tmp.next;
+			break;
+		}
+	pthread_mutex_unlock(&sh->tmp_lock);
+}
+
+void exec_remove_named_tmps(struct exec_shared *sh)
+{
+	pthread_mutex_lock(&sh->tmp_lock);
+	for (struct exec_named_tmp *t = sh->tmps; t; t = t->next)
+		unlinkat(t->dirfd, t->name, 0);
 }
 
 /*
@@ -61,18 +94,19 @@ static int make_replacing(struct exec_worker *w, int dirfd, const char *name, ma
 
 	if (ret != -EEXIST)
 		return ret;
-	tmp_name(w, tmp);
+	tmp_name(w, dirfd, tmp);
 	ret = make(dirfd, tmp, arg);
-	if (ret)
-		return ret;
-	if (renameat(dirfd, tmp, dirfd, name))
-		ret = -errno;
-	/*
-	 * Gone after a rename, as a rule. But a link made again onto a name
-	 * that already is that inode (a rerun) is a rename between two links
-	 * of one file, which does nothing and leaves tmp.
-	 */
-	unlinkat(dirfd, tmp, 0);
+	if (!ret) {
+		if (renameat(dirfd, tmp, dirfd, name))
+			ret = -errno;
+		/*
+		 * Gone after a rename, as a rule. But a link made again onto
+		 * a name that already is that inode (a rerun) is a rename
+		 * between two links of one file, which does nothing.
+		 */
+		unlinkat(dirfd, tmp, 0);
+	}
+	tmp_drop(w);
 	return ret;
 }
 
@@ -201,9 +235,13 @@ static int create_tmp(struct exec_worker *w, int dirfd, uint32_t mode, char tmp[
 	tmp[0] = '\0';
 	if (fd >= 0 || (fd != -EOPNOTSUPP && fd != -EISDIR && fd != -EINVAL))
 		return fd;
-	tmp_name(w, tmp);
-	return fdlimit_openat(dirfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-			      mode);
+	tmp_name(w, dirfd, tmp);
+	fd = fdlimit_openat(dirfd, tmp, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0) {
+		tmp_drop(w);
+		tmp[0] = '\0';
+	}
+	return fd;
 }
 
 struct fd_link {
@@ -328,6 +366,8 @@ int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_re
 	}
 	if (ret && tmp[0])
 		unlinkat(dirfd, tmp, 0);
+	if (tmp[0])
+		tmp_drop(w);
 out:
 	if (dst >= 0)
 		close(dst);

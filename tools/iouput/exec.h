@@ -10,6 +10,7 @@
  * metadata are complete.
  */
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
@@ -28,6 +29,14 @@ enum exec_reflink {
 	REFLINK_NONE,  /* it failed: small files may skip it */
 };
 
+/* A hidden temporary name, in the registry from just before it is made until it is gone. */
+#define EXEC_TMP_NAME_MAX 64
+struct exec_named_tmp {
+	struct exec_named_tmp *next;
+	int dirfd;
+	char name[EXEC_TMP_NAME_MAX];
+};
+
 struct exec_shared {
 	int src_root_fd;
 	int dst_root_fd; /* -1 in a dry run whose DST does not exist yet */
@@ -35,8 +44,10 @@ struct exec_shared {
 	bool itemize;	 /* -i: a line per change on standard output */
 	struct meta_ctx meta;
 	struct put_stats stats;
-	atomic_int reflink;   /* enum exec_reflink, for this source root */
-	atomic_uint root_gen; /* bumped at each plan header, with no record in flight */
+	atomic_int reflink;	     /* enum exec_reflink, for this source root */
+	atomic_uint root_gen;	     /* bumped at each plan header, with no record in flight */
+	pthread_mutex_t tmp_lock;    /* guards tmps */
+	struct exec_named_tmp *tmps; /* the workers' live temporary names */
 };
 
 struct exec_worker {
@@ -49,9 +60,17 @@ struct exec_worker {
 	size_t bufsize;
 	struct copy_ring *ring; /* the worker's ring for big files, or NULL */
 	unsigned long tmp_seq;
+	struct exec_named_tmp tmp; /* a worker has one temporary name at a time */
 };
 
 int exec_worker_init(struct exec_worker *w, struct exec_shared *shared);
+
+/*
+ * For a termination signal, once running batches are done: remove every
+ * temporary name the workers hold now. The registry stays locked, so no
+ * worker names another one before the process ends.
+ */
+void exec_remove_named_tmps(struct exec_shared *shared);
 void exec_worker_free(struct exec_worker *w);
 
 /* How a record went, besides its error. */

@@ -602,6 +602,7 @@ static void *signal_thread(void *arg)
 		fputs("iouput: interrupted with files half written; their times mark them for the "
 		      "next run to redo\n",
 		      stderr);
+	exec_remove_named_tmps(pool->shared);
 	signal(sig, SIG_DFL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	raise(sig);
@@ -698,6 +699,7 @@ static int run(const struct cli *cli, struct plan_totals *totals_out)
 	    .dst_root_fd = -1,
 	    .dry_run = cli->dry_run,
 	    .itemize = cli->itemize,
+	    .tmp_lock = PTHREAD_MUTEX_INITIALIZER,
 	};
 	struct plan_totals totals = {0};
 	struct live_check live = {.copy = BUF_INIT};
