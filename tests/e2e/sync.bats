@@ -405,6 +405,48 @@ fds_of() {
 	[ "$(cat "$T/top/other")" = other ]
 }
 
+# no_acl_grants PATH...: no PATH has an ACL entry for user 1234.
+no_acl_grants() {
+	local p
+	for p in "$@"; do
+		getfacl -p -c "$p" | grep -q '^user:1234:' && { echo "$p carries an inherited ACL" >&2; return 1; }
+	done
+	return 0
+}
+
+@test "what is made in a DST directory with a default ACL gets the source's ACL, not the inherited one" {
+	mkdir -p "$T/parent" "$SRC/d/sub"
+	have_xattrs "$T/parent" || skip "no ACLs on this file system"
+	# The backup target grants user 1234 everything by default; the source
+	# grants it nothing, and one source directory has a default ACL too.
+	setfacl -d -m u:1234:rwx "$T/parent"
+	setfacl -d -m u:1234:rwx "$SRC/d"
+	printf 'secret\n' >"$SRC/d/secret"
+	head -c 200000 /dev/urandom >"$SRC/d/big"
+	printf 'inner\n' >"$SRC/d/sub/inner"
+	mkfifo "$SRC/d/fifo"
+	setfacl -b "$SRC/d/secret" "$SRC/d/big" "$SRC/d/sub" "$SRC/d/sub/inner" "$SRC/d/fifo"
+	chmod 0640 "$SRC/d/secret" "$SRC/d/big" "$SRC/d/fifo"
+	chmod 0750 "$SRC/d/sub"
+	for env in "" IOU_NO_URING=1; do
+		rm -rf "$T/parent/dst"
+		env $env "$IOUSYNC" "$SRC" "$T/parent/dst"
+		rsync_oracle "$SRC" "$T/parent/dst" "$T/rsync"
+		no_acl_grants "$T/parent/dst/d/secret" "$T/parent/dst/d/big" "$T/parent/dst/d/fifo" \
+			"$T/parent/dst/d/sub/inner"
+		# A resync creates and replaces files in directories that now
+		# have the source's default ACL.
+		printf 'new\n' >"$SRC/d/new"
+		printf 'changed\n' >"$SRC/d/secret"
+		setfacl -b "$SRC/d/new" "$SRC/d/secret"
+		chmod 0600 "$SRC/d/new"
+		env $env "$IOUSYNC" "$SRC" "$T/parent/dst"
+		rsync_oracle "$SRC" "$T/parent/dst" "$T/rsync2"
+		no_acl_grants "$T/parent/dst/d/new" "$T/parent/dst/d/secret"
+		rm "$SRC/d/new"
+	done
+}
+
 # same_but_dst SRC DST: DST holds what SRC holds, except SRC's dst/.
 same_but_dst() {
 	local out

@@ -251,9 +251,10 @@ static void batch_learn_owner(const struct exec_worker *w, const struct batch_it
 	}
 }
 
-static void batch_meta(struct exec_worker *w, struct batch_item *it, unsigned n)
+static void batch_meta(struct exec_worker *w, struct batch_item *it, unsigned n, int ddir)
 {
 	struct meta_created created;
+	bool inherited = meta_inherits_acl(ddir);
 
 	batch_learn_owner(w, it, n, &created);
 	for (unsigned i = 0; i < n; i++) {
@@ -261,7 +262,7 @@ static void batch_meta(struct exec_worker *w, struct batch_item *it, unsigned n)
 			continue;
 		created.mode = meta_create_mode(&it[i].p->obj);
 		it[i].ret = meta_apply_fd(&w->shared->meta, it[i].src, it[i].dst, &it[i].p->obj,
-					  &created, &it[i].warn, &it[i].step);
+					  inherited ? NULL : &created, &it[i].warn, &it[i].step);
 	}
 }
 
@@ -383,7 +384,7 @@ void batch_copy(struct batch_ring *b, struct exec_worker *w, struct batch_item *
 	if (!ret)
 		ret = batch_data(b, it, n);
 	if (!ret) {
-		batch_meta(w, it, n);
+		batch_meta(w, it, n, ddir);
 		ret = batch_link(b, w, ddir, it, n);
 	}
 	if (ret) {

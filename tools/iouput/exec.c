@@ -358,7 +358,9 @@ int exec_copy(struct exec_worker *w, const struct plan_record *p, struct exec_re
 		ret = exec_check_source(src, &p->obj, res);
 	if (!ret)
 		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj,
-				    &(struct meta_created){.mode = meta_create_mode(&p->obj)},
+				    meta_inherits_acl(dirfd)
+					? NULL
+					: &(struct meta_created){.mode = meta_create_mode(&p->obj)},
 				    &res->warn, &res->step);
 	if (!ret) {
 		res->step = "rename into place";
@@ -391,7 +393,9 @@ static int meta_of_made(struct exec_worker *w, const struct plan_record *p, int 
 
 	if (!ret) {
 		res->step = "copy xattrs";
-		ret = meta_copy_xattrs_at(&w->shared->meta, src_dir, dst_dir, name, false,
+		/* Symlinks take no ACL; special files inherit one as files do. */
+		ret = meta_copy_xattrs_at(&w->shared->meta, src_dir, dst_dir, name,
+					  p->obj.type != 'l' && meta_inherits_acl(dst_dir),
 					  &res->warn);
 	}
 	return ret;

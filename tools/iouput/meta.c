@@ -146,6 +146,11 @@ int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_reco
 	return 0;
 }
 
+bool meta_inherits_acl(int dirfd)
+{
+	return fgetxattr(dirfd, "system.posix_acl_default", NULL, 0) > 0;
+}
+
 int meta_apply_at(struct meta_ctx *m, int dirfd, const char *name, const struct walk_record *r,
 		  const char **step)
 {

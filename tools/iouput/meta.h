@@ -57,6 +57,14 @@ int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_reco
 		  const struct meta_created *created, bool *warn_once, const char **step);
 
 /*
+ * Whether what is made in the directory dirfd starts with an ACL of its own,
+ * inherited from the directory's default ACL: such an object may carry what
+ * its source lacks, so its metadata is applied as to an object that was
+ * there before.
+ */
+bool meta_inherits_acl(int dirfd);
+
+/*
  * Extended attributes of the object name in src_dir onto the one of the
  * same name in dst_dir, neither followed if a symlink: for symlinks and
  * special files, which cannot be opened. exact also removes what the source
