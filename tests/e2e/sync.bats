@@ -405,6 +405,29 @@ fds_of() {
 	[ "$(cat "$T/top/other")" = other ]
 }
 
+@test "-c finds a hard-link group's data changed at the same size and time: every member gets it, still one inode" {
+	make_src "$SRC"
+	isync "$SRC" "$DST"
+	[ "$status" -eq 0 ]
+	m=$(stat -c %y "$SRC/hard/a")
+	size=$(stat -c %s "$SRC/hard/a")
+	head -c "$size" /dev/zero | tr '\0' 'z' >"$SRC/hard/a"
+	touch -d "$m" "$SRC/hard/a"
+	for env in "" IOU_NO_URING=1; do
+		status=0
+		env $env "$IOUSYNC" -c -i "$SRC" "$DST" >"$T/out" 2>"$T/err" || status=$?
+		[ "$status" -eq 0 ]
+		rsync_oracle "$SRC" "$DST" "$T/rsync"
+		[ "$(stat -c %i "$DST/hard/a")" = "$(stat -c %i "$DST/hard/x/b")" ]
+		[ "$(stat -c %i "$DST/hard/a")" = "$(stat -c %i "$DST/hard/y/z/c")" ]
+		cmp "$SRC/hard/a" "$DST/hard/y/z/c"
+		# The first run copies and links; the second finds all in place.
+		head -c "$size" /dev/zero | tr '\0' 'y' >"$SRC/hard/a"
+		touch -d "$m" "$SRC/hard/a"
+	done
+	grep -q -x -F '>fc........ hard/a' "$T/out"
+}
+
 # no_acl_grants PATH...: no PATH has an ACL entry for user 1234.
 no_acl_grants() {
 	local p

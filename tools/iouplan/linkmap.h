@@ -32,7 +32,7 @@ struct linkmap_first {
 	const char *path; /* valid until the next linkmap_first_of() */
 	size_t path_len;
 	char type;
-	bool replaced; /* its data is copied anew: every other member is relinked */
+	bool replaced; /* it gets (or may get) a new inode: every other member is linked */
 };
 
 /*

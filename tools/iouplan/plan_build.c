@@ -150,20 +150,23 @@ static struct against_entry *sync_match(struct root_plan *rp, const struct walk_
 	return NULL;
 }
 
-/* Plan a non-directory; *fresh says whether the destination gets a new inode. */
+/*
+ * Plan a non-directory; *renewed says whether the destination gets a new
+ * inode, or may (a verify copies when the data differs).
+ */
 static int add_object(struct root_plan *rp, const struct walk_record *r,
-		      const struct against_entry *d, bool *fresh)
+		      const struct against_entry *d, bool *renewed)
 {
 	char change[PLAN_CHANGE_LEN + 1] = PLAN_CHANGE_NEW;
 	enum plan_op op = create_op(r->type);
 
 	if (d)
 		op = compare_choose(r, &d->r, &rp->sync.compare, change);
-	*fresh = op == create_op(r->type);
+	*renewed = op == create_op(r->type) || op == PLAN_VERIFY;
 	if (op == PLAN_OP_COUNT)
 		return 0;
 	/* verify may copy: a dirmeta that finds nothing to restore changes nothing. */
-	if (*fresh || op == PLAN_VERIFY)
+	if (*renewed)
 		touch_parent(rp, r);
 	/* Phases a and b of a streamed plan are ready to go out at once. */
 	if (rp->live_fd >= 0)
@@ -190,15 +193,16 @@ static int add_hardlinked(struct root_plan *rp, const struct walk_record *r,
 	uint64_t dev = inoset_dev(r->dev_major, r->dev_minor);
 	struct linkmap_first first;
 	struct walk_record link = *r;
-	bool fresh;
+	bool renewed;
 	int ret;
 
 	ret = linkmap_first_of(&rp->firsts, dev, r->ino, r->path, r->path_len, r->type, &first);
 	if (ret < 0)
 		return ret;
+	/* The other members follow a verified first one: iouput links only if it was copied. */
 	if (ret == 1) {
-		ret = add_object(rp, r, d, &fresh);
-		if (!ret && fresh)
+		ret = add_object(rp, r, d, &renewed);
+		if (!ret && renewed)
 			linkmap_mark_replaced(&rp->firsts, dev, r->ino);
 		return ret;
 	}
@@ -258,7 +262,7 @@ static int add_dir(struct root_plan *rp, const struct walk_record *r, const stru
 int root_plan_add(struct root_plan *rp, const struct walk_record *r, const char **why)
 {
 	struct against_entry *d;
-	bool fresh;
+	bool renewed;
 	int ret = note_path(rp, r, why);
 
 	if (ret)
@@ -268,7 +272,7 @@ int root_plan_add(struct root_plan *rp, const struct walk_record *r, const char 
 		return add_dir(rp, r, d);
 	if (is_hardlinked(r))
 		return add_hardlinked(rp, r, d, why);
-	return add_object(rp, r, d, &fresh);
+	return add_object(rp, r, d, &renewed);
 }
 
 /* Plan output on its way to a file descriptor. */

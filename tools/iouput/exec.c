@@ -445,20 +445,42 @@ static int make_hard_link(int dirfd, const char *name, const void *arg)
 	return linkat(t->dirfd, t->name, dirfd, name, 0) ? -errno : 0;
 }
 
-static int exec_link(struct exec_worker *w, const struct plan_record *p, const char **step)
+/* Whether dirfd/name already is a link of t's inode. */
+static bool already_linked(const struct hard_link *t, int dirfd, const char *name)
+{
+	struct stat a, b;
+
+	return fstatat(t->dirfd, t->name, &a, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       fstatat(dirfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_ino == b.st_ino &&
+	       a.st_dev == b.st_dev;
+}
+
+/*
+ * A name that DST had when the plan was made may be a link of the target
+ * already: iouplan -c links every member of a group whose first member is
+ * verified, since only the verify finds out whether that one gets a new
+ * inode. Then nothing is done, dry or not, and no ctime moves.
+ */
+static int exec_link(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
 {
 	struct hard_link target;
 	const char *name;
 	int dirfd, ret;
 
-	*step = "find link target";
+	if (w->shared->dry_run && plan_change_is_new(p->change))
+		return 0;
+	res->step = "find link target";
 	ret = cursor_parent(&w->dst_find, p->obj.target, p->obj.target_len, &target.dirfd,
 			    &target.name);
 	if (ret)
 		return ret;
-	*step = "link";
+	res->step = "link";
 	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
-	if (!ret)
+	if (ret)
+		return ret;
+	if (!plan_change_is_new(p->change) && already_linked(&target, dirfd, name))
+		res->outcome = OUTCOME_NONE;
+	else if (!w->shared->dry_run)
 		ret = make_replacing(w, dirfd, name, make_hard_link, &target);
 	return ret;
 }
@@ -528,8 +550,6 @@ static int exec_planned(struct exec_worker *w, const struct plan_record *p, stru
 		return exec_symlink(w, p, res);
 	case PLAN_MKNOD:
 		return exec_mknod(w, p, res);
-	case PLAN_LINK:
-		return exec_link(w, p, &res->step);
 	case PLAN_DIRMETA:
 		return exec_dirmeta(w, p, &res->step, &res->warn);
 	case PLAN_META:
@@ -540,6 +560,7 @@ static int exec_planned(struct exec_worker *w, const struct plan_record *p, stru
 		return chunk_seal(w, p, res);
 	case PLAN_VERIFY:
 	case PLAN_DELETE:
+	case PLAN_LINK:
 	case PLAN_OP_COUNT:
 		break;
 	}
@@ -553,10 +574,12 @@ int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_
 	res->warn = false;
 	res->outcome = OUTCOME_DONE;
 	follow_root(w);
-	/* These two look before they act, dry or not. */
+	/* These look before they act, dry or not. */
 	if (p->op == PLAN_VERIFY)
 		return exec_verify(w, p, res);
 	if (p->op == PLAN_DELETE)
 		return exec_delete(w, p, res);
+	if (p->op == PLAN_LINK)
+		return exec_link(w, p, res);
 	return w->shared->dry_run ? 0 : exec_planned(w, p, res);
 }

@@ -18,7 +18,7 @@ static char itemize_action(const struct plan_record *p, enum put_outcome outcome
 	case PLAN_MKNOD:
 		return 'c';
 	case PLAN_LINK:
-		return 'h';
+		return outcome == OUTCOME_NONE ? 0 : 'h'; /* none: already that inode's link */
 	case PLAN_DIRMETA:
 		/* Times restored after a change inside, or the end of a mkdir: said already. */
 		if (!p->change[0] || strcmp(p->change, PLAN_CHANGE_NONE) == 0 ||
