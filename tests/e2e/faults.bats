@@ -139,6 +139,30 @@ sigint_during_copy() {
 	sigint_during_copy -j 1
 }
 
+@test "iousync killed with SIGKILL does not leave iouput running on alone: it ends as by SIGTERM" {
+	mkdir -p "$T/src"
+	: >"$T/src/slow"
+	printf 'x\n' >"$T/src/other"
+	# The copy of slow waits 15 s for a lease holder to let go.
+	hold_lease "$T/src/slow" 15 || skip "no file leases here (fcntl F_SETLEASE)"
+	"$IOUSYNC" "$T/src" "$T/dst" 2>"$T/err" &
+	pid=$!
+	put=
+	for _ in $(seq 100); do
+		put=$(pgrep -P "$pid" -x iouput) && break
+		sleep 0.05
+	done
+	[ -n "$put" ]
+	kill -KILL "$pid"
+	wait "$pid" || true
+	for _ in $(seq 100); do
+		kill -0 "$put" 2>/dev/null || break
+		sleep 0.05
+	done
+	run kill -0 "$put"
+	[ "$status" -ne 0 ]
+}
+
 @test "as an unprivileged user, unreadable sources and a read-only destination directory are reported per entry, the rest copied, exit 1" {
 	skip_unless_root "switching to the nobody user needs root"
 	command -v setpriv >/dev/null || skip "setpriv is not installed"

@@ -294,3 +294,26 @@ fake_log() {
 	done
 	return 1
 }
+
+# hold_lease FILE SECONDS: another process holds a write lease on FILE, as a
+# file server may, and gives it up SECONDS after an open breaks it; such an
+# open waits until then. Returns once the lease is held; 1 where leases are
+# not granted here. The holder runs in the background, off bats' fd 3, and
+# gives up after 20 s should nothing open FILE.
+hold_lease() {
+	rm -f "$T/lease-held"
+	timeout 20 perl -e '
+		open(my $fh, "<", $ARGV[0]) or die "open $ARGV[0]: $!\n";
+		my $broken = 0;
+		$SIG{IO} = sub { $broken = 1 };
+		fcntl($fh, 1024, 1) or exit 1;     # F_SETLEASE, F_WRLCK
+		open(my $ready, ">", $ARGV[2]) and close($ready);
+		sleep 1 until $broken;
+		sleep $ARGV[1];' "$1" "$2" "$T/lease-held" 3>&- &
+	for _ in $(seq 100); do
+		[ -e "$T/lease-held" ] && return 0
+		kill -0 $! 2>/dev/null || return 1
+		sleep 0.05
+	done
+	return 1
+}

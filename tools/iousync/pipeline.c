@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,8 +35,16 @@ void stage_init(struct stage *s, const char *name, const char *const *argv, int 
  * close-on-exec, so a stage inherits its two ends and its keep_fd only; a
  * stray write end would keep the next stage from ever seeing end of input.
  */
-static _Noreturn void stage_exec(const struct stage *s, int in, int out, const sigset_t *mask)
+static _Noreturn void stage_exec(const struct stage *s, int in, int out, const sigset_t *mask,
+				 pid_t parent)
 {
+	/*
+	 * Should iousync die without passing a signal on (SIGKILL, the OOM
+	 * killer), the stage is told as by SIGTERM, not left writing DST
+	 * alone, or beside a rerun. If iousync died before this, it goes.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(127);
 	if ((in >= 0 && dup2(in, STDIN_FILENO) < 0) || (out >= 0 && dup2(out, STDOUT_FILENO) < 0) ||
 	    (s->keep_fd >= 0 && fcntl(s->keep_fd, F_SETFD, 0) < 0) ||
 	    sigprocmask(SIG_SETMASK, mask, NULL) < 0) {
@@ -49,7 +58,7 @@ static _Noreturn void stage_exec(const struct stage *s, int in, int out, const s
 
 static int stage_start(struct stage *s, int in, int out, const sigset_t *mask)
 {
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	/* Buffered text would otherwise be written twice, by us and the child. */
 	fflush(NULL);
@@ -57,7 +66,7 @@ static int stage_start(struct stage *s, int in, int out, const sigset_t *mask)
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		stage_exec(s, in, out, mask);
+		stage_exec(s, in, out, mask, parent);
 	s->pid = pid;
 	s->running = true;
 	return 0;
