@@ -91,13 +91,13 @@ static void the_root_directory_is_named_dot_slash(void **state)
 	assert_line(&p, OUTCOME_DONE, "cd+++++++++ ./\n");
 }
 
-static void a_symlink_shows_its_target_as_raw_bytes(void **state)
+static void a_symlink_shows_its_target_control_bytes_escaped_as_rsync_does(void **state)
 {
 	struct plan_record p =
-	    record(PLAN_SYMLINK, PLAN_CHANGE_NEW, 'l', "a link", "../t\x01 %20 \xff");
+	    record(PLAN_SYMLINK, PLAN_CHANGE_NEW, 'l', "a link", "../t\x01 %20 \xff\x7f");
 
 	(void)state;
-	assert_line(&p, OUTCOME_DONE, "cL+++++++++ a link -> ../t\x01 %20 \xff\n");
+	assert_line(&p, OUTCOME_DONE, "cL+++++++++ a link -> ../t\\#001 %20 \xff\\#177\n");
 }
 
 static void a_hard_link_shows_its_groups_first_member(void **state)
@@ -109,6 +109,14 @@ static void a_hard_link_shows_its_groups_first_member(void **state)
 	assert_line(&f, OUTCOME_DONE, "hf+++++++++ b/second => a/first\n");
 	/* A hard-linked symlink: its TARGET field is the member, not a symlink target. */
 	assert_line(&l, OUTCOME_DONE, "hL+++++++++ b/sym2 => a/sym1\n");
+}
+
+static void a_link_found_in_place_is_not_shown(void **state)
+{
+	struct plan_record f = record(PLAN_LINK, PLAN_CHANGE_NONE, 'f', "b/second", "a/first");
+
+	(void)state;
+	assert_line(&f, OUTCOME_NONE, "");
 }
 
 static void meta_is_a_dot_with_its_change_and_a_symlinks_target(void **state)
@@ -167,12 +175,13 @@ static void a_deletion_of_what_was_already_gone_is_not_shown(void **state)
 	assert_line(&p, OUTCOME_NONE, "");
 }
 
-static void paths_are_written_as_raw_bytes_newlines_included(void **state)
+static void control_bytes_in_paths_are_escaped_so_that_a_name_cannot_fake_a_line(void **state)
 {
-	struct plan_record p = record(PLAN_COPY, PLAN_CHANGE_NEW, 'f', "a\nb c\t\xe9", NULL);
+	struct plan_record p =
+	    record(PLAN_COPY, PLAN_CHANGE_NEW, 'f', "a\n*deleting   b c\t\xe9\\#", NULL);
 
 	(void)state;
-	assert_line(&p, OUTCOME_DONE, ">f+++++++++ a\nb c\t\xe9\n");
+	assert_line(&p, OUTCOME_DONE, ">f+++++++++ a\\#012*deleting   b c\\#011\xe9\\#\n");
 }
 
 static void a_line_is_appended_to_what_the_buffer_holds(void **state)
@@ -195,14 +204,15 @@ int main(void)
 	    cmocka_unit_test(a_file_copied_over_an_older_one_shows_what_differs),
 	    cmocka_unit_test(made_objects_are_c_with_rsyncs_type_letters),
 	    cmocka_unit_test(the_root_directory_is_named_dot_slash),
-	    cmocka_unit_test(a_symlink_shows_its_target_as_raw_bytes),
+	    cmocka_unit_test(a_symlink_shows_its_target_control_bytes_escaped_as_rsync_does),
 	    cmocka_unit_test(a_hard_link_shows_its_groups_first_member),
+	    cmocka_unit_test(a_link_found_in_place_is_not_shown),
 	    cmocka_unit_test(meta_is_a_dot_with_its_change_and_a_symlinks_target),
 	    cmocka_unit_test(dirmeta_is_shown_only_when_it_changes_something_visible),
 	    cmocka_unit_test(a_verify_says_whether_it_copied_fixed_attributes_or_did_nothing),
 	    cmocka_unit_test(a_deletion_is_star_deleting_and_three_spaces),
 	    cmocka_unit_test(a_deletion_of_what_was_already_gone_is_not_shown),
-	    cmocka_unit_test(paths_are_written_as_raw_bytes_newlines_included),
+	    cmocka_unit_test(control_bytes_in_paths_are_escaped_so_that_a_name_cannot_fake_a_line),
 	    cmocka_unit_test(a_line_is_appended_to_what_the_buffer_holds),
 	};
 

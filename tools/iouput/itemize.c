@@ -2,6 +2,7 @@
 #include "itemize.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 /* rsync's letter for what an operation did; 0 when nothing is shown. */
@@ -52,12 +53,38 @@ static char itemize_type(char type)
 	}
 }
 
+/*
+ * A name or target as rsync prints it: a control byte as \#ooo (octal), so
+ * that a name holding a newline cannot pass for a line of its own.
+ */
+static int itemize_text(struct buf *b, const char *s, size_t len)
+{
+	char esc[5];
+	size_t from = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < len && !ret; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c >= 0x20 && c != 0x7f)
+			continue;
+		snprintf(esc, sizeof(esc), "#%03o", c);
+		ret = buf_append(b, s + from, i - from);
+		if (!ret)
+			ret = buf_putc(b, '\\');
+		if (!ret)
+			ret = buf_append(b, esc, 4);
+		from = i + 1;
+	}
+	return ret ? ret : buf_append(b, s + from, len - from);
+}
+
 /* NAME: the path, "./" for the root, a '/' after directories. */
 static int itemize_name(struct buf *b, const struct walk_record *r)
 {
 	if (strcmp(r->path, ".") == 0)
 		return buf_append(b, "./", 2);
-	if (buf_append(b, r->path, r->path_len))
+	if (itemize_text(b, r->path, r->path_len))
 		return -ENOMEM;
 	return r->type == 'd' ? buf_putc(b, '/') : 0;
 }
@@ -71,7 +98,7 @@ static int itemize_suffix(struct buf *b, const struct plan_record *p)
 		return 0;
 	if (buf_append(b, arrow, 4))
 		return -ENOMEM;
-	return buf_append(b, p->obj.target, p->obj.target_len);
+	return itemize_text(b, p->obj.target, p->obj.target_len);
 }
 
 static int itemize_change(struct buf *b, const struct plan_record *p, enum put_outcome outcome)
