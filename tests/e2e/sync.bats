@@ -428,6 +428,23 @@ fds_of() {
 	grep -q -x -F '>fc........ hard/a' "$T/out"
 }
 
+@test "-x --delete leaves a mount point in DST and what is on it alone, as rsync -x does" {
+	skip_unless_root "mounting a tmpfs needs root"
+	mkdir -p "$SRC" "$DST/m"
+	printf 'a\n' >"$SRC/a"
+	mount -t tmpfs tmpfs "$DST/m" 2>/dev/null || skip "cannot mount a tmpfs here"
+	printf 'keep\n' >"$DST/m/keep"
+	isync -x --delete -i "$SRC" "$DST"
+	status_was=$status
+	umount_out=$(cat "$DST/m/keep")
+	umount "$DST/m"
+	[ "$status_was" -eq 0 ]
+	[ "$umount_out" = keep ]
+	grep -q -x -F '>f+++++++++ a' "$T/out"
+	run grep -F 'deleting' "$T/out"
+	[ "$status" -ne 0 ]
+}
+
 # no_acl_grants PATH...: no PATH has an ACL entry for user 1234.
 no_acl_grants() {
 	local p

@@ -326,6 +326,9 @@ static void mark_deletions(const struct root_sync *sync)
 		e = &a->entries[i];
 		if (e->r.path_len == 1 && e->r.path[0] == '.')
 			continue; /* the root stays */
+		/* rmdir(2) of a mount point fails (EBUSY): rsync -x keeps them too. */
+		if (e->r.flags & RECORD_MOUNT)
+			continue;
 		parent = against_parent(a, e->r.path, e->r.path_len);
 		if (!(e->state & AGAINST_REPLACED) &&
 		    !(sync->delete_extra && !(e->state & AGAINST_MATCHED)) &&
