@@ -191,6 +191,26 @@ sigint_during_copy() {
 	[ ! -e "$T/u/dst/ro/new" ]
 }
 
+@test "as an unprivileged user, a source directory it may not read still gets its mode and times in DST" {
+	skip_unless_root "switching to the nobody user needs root"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	chmod 755 "$T"
+	mkdir -p "$T/u/src/closed" "$T/u/src/search-only"
+	printf 'x\n' >"$T/u/src/file"
+	chown -R nobody: "$T/u"
+	touch -d '2001-01-01 00:00:00' "$T/u/src/closed" "$T/u/src/search-only"
+	chmod 0000 "$T/u/src/closed"
+	chmod 0311 "$T/u/src/search-only"
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$IOUSYNC" "$T/u/src" "$T/u/dst"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -q "src/closed: Permission denied" <<<"$output"
+	for d in closed search-only; do
+		[ "$(stat -c '%a %Y' "$T/u/dst/$d")" = "$(stat -c '%a %Y' "$T/u/src/$d")" ]
+	done
+	cmp "$T/u/src/file" "$T/u/dst/file"
+}
+
 @test "with io_uring switched off (IOU_NO_URING=1) a sync and a resync are just as faithful" {
 	skip_unless_root "the hostile tree needs root"
 	"$MKTREE" --small --quiet "$T/src"

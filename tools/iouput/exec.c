@@ -523,7 +523,12 @@ static int exec_dirmeta(struct exec_worker *w, const struct plan_record *p, cons
 
 	*step = "open source directory";
 	src = exec_open_source(w, &p->obj, O_DIRECTORY);
-	if (src < 0)
+	/*
+	 * A directory this user may not read (mode 0311, 0000) was reported
+	 * by the walk; as rsync does, it still gets the walk's owner, mode
+	 * and times, only not the attributes nobody could read.
+	 */
+	if (src < 0 && src != -EACCES)
 		return src;
 	*step = "open directory";
 	ret = dst = open_dst_dir(w, p);
@@ -534,7 +539,8 @@ static int exec_dirmeta(struct exec_worker *w, const struct plan_record *p, cons
 		ret = meta_apply_fd(&w->shared->meta, src, dst, &p->obj, NULL, warn, step);
 	close(dst);
 out:
-	close(src);
+	if (src >= 0)
+		close(src);
 	return ret;
 }
 

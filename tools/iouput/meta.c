@@ -135,8 +135,10 @@ int meta_apply_fd(struct meta_ctx *m, int src_fd, int fd, const struct walk_reco
 		return -errno;
 	*step = "copy xattrs";
 	/* Only an object made just now is known to carry nothing the source lacks. */
-	ret = meta_copy_xattrs(m, &(struct xattrs_obj){src_fd, NULL},
-			       &(struct xattrs_obj){fd, NULL}, created == NULL, warn_once);
+	ret = src_fd < 0
+		  ? 0
+		  : meta_copy_xattrs(m, &(struct xattrs_obj){src_fd, NULL},
+				     &(struct xattrs_obj){fd, NULL}, created == NULL, warn_once);
 	if (ret)
 		return ret;
 	*step = "set times";

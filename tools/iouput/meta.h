@@ -45,7 +45,8 @@ struct meta_created {
 /*
  * Owner, mode, extended attributes and times of r onto an open file or
  * directory, fd; created says what fd was just created with, or is NULL for
- * an object that was there before. The attributes are copied from src_fd:
+ * an object that was there before. The attributes are copied from src_fd
+ * (-1: a source no one may read, whose attributes are left as they are):
  * every one the caller may write, POSIX ACLs included (libattr's rules in
  * /etc/xattr.conf decide what to skip); an object that was there before
  * also loses those of its own that the source lacks. A destination without
