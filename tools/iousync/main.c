@@ -350,8 +350,8 @@ static int walk_both(struct job *job, int *fds, int *status)
 	for (int i = 0; i < LIST_COUNT; i++) {
 		fds[i] = tmpfile_anon("iousync");
 		if (fds[i] < 0) {
-			fprintf(stderr, "iousync: cannot create a temporary file: %s\n",
-				strerror(-fds[i]));
+			fprintf(stderr, "iousync: cannot create a temporary file in %s: %s\n",
+				tmpfile_dir(), strerror(-fds[i]));
 			close_lists(fds);
 			return EXIT_FAILED;
 		}
