@@ -590,7 +590,7 @@ same_but_dst() {
 
 # --- usage -------------------------------------------------------------------------
 
-@test "usage errors exit 2 with a message and change nothing: no arguments, three, a bad -j, a bad option" {
+@test "usage errors exit 2 with a message and change nothing: no arguments, three, empty ones, a bad -j, a bad option" {
 	cd "$T"
 	mkdir src
 	for args in "" "src" "src dst extra" "-j 0 src dst" "-j abc src dst" "-j 1025 src dst" \
@@ -601,6 +601,11 @@ same_but_dst() {
 		[[ $output == iousync:* ]]
 		[[ $output == *"Try 'iousync --help'"* ]]
 	done
+	[ ! -e dst ]
+	run -2 "$IOUSYNC" src ""
+	[[ $output == "iousync: empty DST"* ]]
+	run -2 "$IOUSYNC" "" dst
+	[[ $output == "iousync: empty SRC"* ]]
 	[ ! -e dst ]
 }
 

@@ -185,6 +185,8 @@ static int parse_cli(int argc, char **argv, struct cli *cli)
 		return usage_error("extra operand", argv[optind + 2]);
 	cli->src = argv[optind];
 	cli->dst = argv[optind + 1];
+	if (!*cli->src || !*cli->dst)
+		return usage_error(*cli->src ? "empty DST" : "empty SRC", NULL);
 	return 0;
 }
 
