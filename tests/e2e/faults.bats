@@ -211,6 +211,40 @@ sigint_during_copy() {
 	cmp "$T/u/src/file" "$T/u/dst/file"
 }
 
+@test "as an unprivileged user, a resync adds, replaces and deletes inside a read-only directory it owns" {
+	skip_unless_root "switching to the nobody user needs root"
+	command -v setpriv >/dev/null || skip "setpriv is not installed"
+	chmod 755 "$T"
+	mkdir -p "$T/u/src/ro" "$T/u/dst"
+	printf 'r\n' >"$T/u/src/ro/r"
+	printf 'old\n' >"$T/u/src/ro/old"
+	ln -s r "$T/u/src/ro/link"
+	chmod 0555 "$T/u/src/ro"
+	chown -R -h nobody:nogroup "$T/u"
+	as_nobody() { setpriv --reuid=nobody --regid=nogroup --clear-groups -- "$@"; }
+	as_nobody "$IOUSYNC" "$T/u/src" "$T/u/dst"
+	[ "$(stat -c %a "$T/u/dst/ro")" = 555 ]
+	chmod 0755 "$T/u/src/ro"
+	printf 'new\n' >"$T/u/src/ro/new"
+	printf 'more\n' >>"$T/u/src/ro/r"
+	rm "$T/u/src/ro/old" "$T/u/src/ro/link"
+	ln -s new "$T/u/src/ro/link"
+	chown -h nobody:nogroup "$T/u/src/ro/new" "$T/u/src/ro/link"
+	chmod 0555 "$T/u/src/ro"
+	for env in "" IOU_NO_URING=1; do
+		run as_nobody env $env "$IOUSYNC" --delete "$T/u/src" "$T/u/dst"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		rsync_oracle "$T/u/src" "$T/u/dst" "$T/rsync"
+		[ "$(stat -c %a "$T/u/dst/ro")" = 555 ]
+		# Once more, from a copy one step behind.
+		chmod 0755 "$T/u/dst/ro"
+		printf 'stale\n' >"$T/u/dst/ro/new"
+		touch -d '2000-01-01' "$T/u/dst/ro/new"
+		chmod 0555 "$T/u/dst/ro"
+	done
+}
+
 @test "with io_uring switched off (IOU_NO_URING=1) a sync and a resync are just as faithful" {
 	skip_unless_root "the hostile tree needs root"
 	"$MKTREE" --small --quiet "$T/src"

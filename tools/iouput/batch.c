@@ -143,6 +143,8 @@ static int batch_open(struct batch_ring *b, int sdir, int ddir, struct batch_ite
 			item_fail(&it[i], it[i].src, "open source");
 		else if (err == -EOPNOTSUPP || err == -EISDIR || err == -EINVAL)
 			it[i].slow = true; /* no O_TMPFILE here: a hidden name will do */
+		else if (err == -EACCES)
+			it[i].slow = true; /* a read-only directory: exec may open it up */
 		else if (err < 0)
 			item_fail(&it[i], err, "create");
 		if (!item_live(&it[i]))

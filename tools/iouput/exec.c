@@ -574,7 +574,8 @@ static int exec_planned(struct exec_worker *w, const struct plan_record *p, stru
 	return -EINVAL;
 }
 
-int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
+static int exec_record_once(struct exec_worker *w, const struct plan_record *p,
+			    struct exec_result *res)
 {
 	res->step = "";
 	res->warn = false;
@@ -588,4 +589,37 @@ int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_
 	if (p->op == PLAN_LINK)
 		return exec_link(w, p, res);
 	return w->shared->dry_run ? 0 : exec_planned(w, p, res);
+}
+
+/*
+ * The mode of the DST directory that holds p when it is this user's own and
+ * not writable by it, after making it so; else -1. A user may copy into
+ * (and delete from) a read-only directory it owns, as rsync lets it.
+ */
+static int open_up_parent(struct exec_worker *w, const struct plan_record *p)
+{
+	const char *name;
+	struct stat st;
+	int dirfd;
+
+	if (w->shared->dry_run ||
+	    cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name) ||
+	    fstat(dirfd, &st) || st.st_uid != geteuid() || (st.st_mode & S_IWUSR) ||
+	    fchmod(dirfd, (st.st_mode & 07777) | S_IWUSR))
+		return -1;
+	return (int)(st.st_mode & 07777);
+}
+
+int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
+{
+	const char *name;
+	int ret = exec_record_once(w, p, res), mode, dirfd;
+
+	if (ret != -EACCES || strcmp(p->obj.path, ".") == 0 || (mode = open_up_parent(w, p)) < 0)
+		return ret;
+	ret = exec_record_once(w, p, res);
+	/* Its mode back at once; its times come back with its dirmeta. */
+	if (!cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name))
+		(void)fchmod(dirfd, (mode_t)mode);
+	return ret;
 }
