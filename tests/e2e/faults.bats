@@ -12,6 +12,7 @@ setup() {
 }
 
 teardown() {
+	if [ -n "${WRITER:-}" ]; then kill "$WRITER" 2>/dev/null || true; wait "$WRITER" || true; fi
 	if [ -n "${MNT:-}" ] && mountpoint -q "$MNT"; then umount "$MNT"; fi
 	remove_tree "${T:-}"
 }
@@ -48,6 +49,91 @@ plan_of() {
 	# A rerun of the sync finishes the job.
 	"$IOUSYNC" "$T/src" "$T/dst"
 	rsync_oracle "$T/src" "$T/dst" "$T/rsync"
+}
+
+# rewritten_during_copy DST IOUPUT-OPTIONS...: a 40 MB source file is
+# rewritten in place, 1 MiB at a time, alternately with two whole versions
+# of the same size, by a writer that starts after the walk, has made one
+# full pass before iouput starts, and stops only once iouput has exited: so
+# iouput reads it while it changes, and its modification time (set to 2001
+# before the walk) no longer matches the walk's when the copy is checked.
+# iouput must report it by path, exit 1 and give it no name in DST (no
+# name: no mixed content), copy the rest, and leave no temporary; once the
+# writer has stopped, a rerun of iousync completes the copy.
+rewritten_during_copy() {
+	local dst=$1
+	shift
+	mkdir "$T/src"
+	for i in $(seq 1 8); do printf 'small file %s\n' "$i" >"$T/src/s$i"; done
+	head -c 3000000 /dev/urandom >"$T/src/other-big"
+	head -c 40000000 /dev/urandom >"$T/version-a"
+	head -c 40000000 /dev/urandom >"$T/version-b"
+	cp "$T/version-a" "$T/src/big"
+	touch -d '2001-01-01' "$T/src/big"
+	plan_of "$T/src" "$T/plan"
+	mkfifo "$T/ready"
+	# The writer says "ready" through the FIFO after its first pass; if it
+	# dies first, its END block opens the FIFO and says nothing, so the
+	# read below fails instead of waiting for ever. It does not hold bats'
+	# descriptor 3, so a failing test cannot hang on it either.
+	perl -e '
+		my ($file, $ready, $stop, @versions) = @ARGV;
+		my $said;
+		END { if (!$said && open my $r, ">", $ready) { close $r } }
+		open my $out, "+<", $file or die "$file: $!\n";
+		for (my $pass = 0; !-e $stop; $pass++) {
+			open my $in, "<", $versions[($pass + 1) % 2] or die "$!\n";
+			while (!-e $stop && sysread($in, my $chunk, 1 << 20)) {
+				syswrite($out, $chunk) == length $chunk or die "write: $!\n";
+			}
+			sysseek($out, 0, 0);
+			next if $said;
+			open my $r, ">", $ready or die "$ready: $!\n";
+			print $r "ready\n";
+			close $r;
+			$said = 1;
+		}' "$T/src/big" "$T/ready" "$T/stop" "$T/version-a" "$T/version-b" 3>&- &
+	WRITER=$!
+	read -r line <"$T/ready"
+	[ "$line" = ready ]
+	run "$IOUPUT" "$@" "$dst" "$T/plan"
+	touch "$T/stop"
+	wait "$WRITER"
+	WRITER=
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -qx "iouput: $dst/big: source changed since the walk (size, time or type)" <<<"$output"
+	[ "$(grep -c "$dst/" <<<"$output")" -eq 1 ]
+	[ ! -e "$dst/big" ]
+	[ -z "$(find "$dst" -name '.iou-tmp.*' -print -quit)" ]
+	cmp "$T/src/other-big" "$dst/other-big"
+	for i in $(seq 1 8); do cmp "$T/src/s$i" "$dst/s$i"; done
+	"$IOUSYNC" "$T/src" "$dst"
+	rsync_oracle "$T/src" "$dst" "$T/rsync"
+}
+
+# mount_other_fs: a tmpfs at $MNT, so that a copy from $T to it crosses file
+# systems (no copy_file_range: the data goes through the worker's ring, or
+# read and write with --no-uring).
+mount_other_fs() {
+	skip_unless_root "mounting a tmpfs needs root"
+	MNT=$T/mnt
+	mkdir "$MNT"
+	mount -t tmpfs -o size=200m tmpfs "$MNT" 2>/dev/null || skip "cannot mount a tmpfs here"
+}
+
+@test "a file rewritten while iouput copies it through the ring (across file systems) is reported by path and not published" {
+	mount_other_fs
+	rewritten_during_copy "$MNT/dst"
+}
+
+@test "a file rewritten while iouput copies it with --no-uring (across file systems) is reported by path and not published" {
+	mount_other_fs
+	rewritten_during_copy "$MNT/dst" --no-uring
+}
+
+@test "a file rewritten while iouput copies it with copy_file_range (one file system) is reported by path and not published" {
+	rewritten_during_copy "$T/dst"
 }
 
 @test "a full destination (ENOSPC) names the file, publishes nothing partial, exits 1; a rerun with space completes" {

@@ -254,6 +254,34 @@ rsync_oracle() {
 	[ "$ok" = 1 ]
 }
 
+# deep_listing DIR OUT: the canonical listing of DIR/deep, paths relative to
+# it (find's %P works below PATH_MAX): type, mode, size, mtime, link count,
+# owner, symlink target, path; NUL-terminated, sorted. Fails on a find error.
+deep_listing() {
+	(cd "$1/deep" && find . -mindepth 1 -printf '%y %m %s %T@ %n %U:%G %l %P\0') >"$2.raw" || return
+	sort -z "$2.raw" >"$2"
+}
+
+# deep_checksums DIR OUT: "sha256 path" for every regular file below DIR/deep.
+# Each file is opened after cd-ing one component at a time, so no system
+# call sees a path over PATH_MAX.
+deep_checksums() {
+	(cd "$1/deep" && find . -mindepth 1 -type f -printf '%P\0') >"$2.paths" || return
+	perl -0 -MDigest::SHA -e '
+		my $base = shift;
+		while (my $p = <STDIN>) {
+			chomp $p;
+			chdir $base or die "chdir $base: $!\n";
+			my @c = split m{/}, $p;
+			my $name = pop @c;
+			for (@c) { chdir $_ or die "chdir into $p: $!\n" }
+			open my $fh, "<", $name or die "open $p: $!\n";
+			binmode $fh;
+			print Digest::SHA->new(256)->addfile($fh)->hexdigest, " $p\0";
+		}' "$1/deep" <"$2.paths" >"$2.raw" || return
+	sort -z "$2.raw" >"$2"
+}
+
 # --- iousync's tools, logged -------------------------------------------------
 
 # make_fakes DIR: DIR/iousync (a copy, so it runs the tools beside it) and

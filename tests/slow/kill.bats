@@ -4,8 +4,10 @@
 # A kill may leave a destination half done, but it must never leave a
 # regular file under its final name whose size and mtime match the source
 # (so that the next run's quick check would trust it and copy nothing) while
-# its data or mode differ. After every kill a rerun must finish and leave
-# nothing for rsync(1) to change.
+# its data, mode, owner or extended attributes (ACLs included) differ. After
+# every kill a rerun must finish and leave nothing for rsync(1) to change.
+# At least half the rounds must really be killed before iousync ends (its
+# status says so), or the test proves little.
 #
 # Each round: make DST stale (round 1 and every 4th round: remove DST
 # entirely, so the kill interrupts a full copy; the other rounds: rewrite a
@@ -33,6 +35,7 @@ setup_file() {
 	require_tools iousync iouplan iouput
 	command -v rsync >/dev/null || { echo "rsync is needed as the oracle" >&2; return 1; }
 	command -v setsid >/dev/null || { echo "setsid (util-linux) is needed" >&2; return 1; }
+	command -v getfattr >/dev/null || { echo "getfattr (attr) is needed" >&2; return 1; }
 	KT=$(make_tmpdir)
 	export KT
 	local s=$KT/src
@@ -105,17 +108,40 @@ list_files() {
 }
 
 # check_trusted SRC DST ROUND: every regular file of DST under a final name
-# whose size and mtime equal the source's has the source's data, mode and
-# owner. Paths longer than 4000 bytes (deep/) are left out: cmp cannot open
-# them (copy.bats checks that part). Prints the failures and fails; prints
-# the count of checked files, of temporary leftovers and of skipped paths.
+# whose size and mtime equal the source's has the source's data, mode,
+# owner and extended attributes (all namespaces, ACLs included, as
+# getfattr -d -m - lists them). Paths longer than 4000 bytes (deep/) are left
+# out: cmp cannot open them (copy.bats checks that part). Prints the
+# failures and fails; prints the count of checked files, of temporary
+# leftovers and of skipped paths.
 check_trusted() {
 	local src=$1 dst=$2 round=$3
 	list_files "$src" >"$KT/src.list"
 	list_files "$dst" >"$KT/dst.list"
 	perl -0e '
 		my ($src, $dst, $round, $sl, $dl) = @ARGV;
-		my %s;
+		my (%s, @trusted);
+		# The extended attributes of ROOT/PATH for each PATH that has any:
+		# "name=0xVALUE" lines, sorted (a copy may list them in another order).
+		sub xattrs {
+			my ($root, @paths) = @_;
+			my %x;
+			while (my @chunk = splice @paths, 0, 200) {
+				open my $g, "-|", "getfattr", "-h", "-d", "-m", "-", "-e", "hex",
+				    "--absolute-names", "--", map { "$root/$_" } @chunk
+				    or die "getfattr: $!\n";
+				local $/ = "";
+				while (my $block = <$g>) {
+					my ($name, @attrs) = split /\n/, $block;
+					$name =~ s/\A# file: // or die "getfattr: unexpected \"$name\"\n";
+					$name =~ s/\\([0-7]{3})/chr oct $1/ge;
+					substr($name, 0, length "$root/") = "";
+					$x{$name} = join "\n", sort @attrs;
+				}
+				close $g;
+			}
+			return \%x;
+		}
 		open my $fh, "<", $sl or die "$sl: $!\n";
 		while (<$fh>) {
 			chomp;
@@ -146,6 +172,17 @@ check_trusted() {
 				print STDERR "round $round: $show: size and mtime match the source, owner $uid:$gid, source $e->[3]\n";
 				$bad++;
 			}
+			push @trusted, $p;
+		}
+		my ($sx, $dx) = (xattrs($src, @trusted), xattrs($dst, @trusted));
+		for my $p (@trusted) {
+			my ($want, $got) = ($sx->{$p} // "", $dx->{$p} // "");
+			next if $want eq $got;
+			(my $show = $p) =~ s/([^\x20-\x7e])/sprintf("\\x%02x", ord $1)/ge;
+			s/\n/ /g, s/\A(.{300}).+/$1.../s for $want, $got;
+			print STDERR "round $round: $show: size and mtime match the source, extended attributes differ:\n",
+			    "  source: $want\n  copy:   $got\n";
+			$bad++;
 		}
 		print "$checked $tmp $long\n";
 		exit($bad ? 1 : 0);
@@ -181,7 +218,7 @@ make_stale() {
 	if ((RANDOM % 2)); then rm -rf "$dst/files" "$dst/hard"; fi
 }
 
-@test "SIGKILL at random moments never leaves a trusted file with wrong data or mode; a rerun repairs" {
+@test "SIGKILL at random moments never leaves a trusted file with wrong data, mode, owner or xattrs; a rerun repairs" {
 	local seed=${KILL_SEED:-5} rounds=${KILL_ROUNDS:-20}
 	local src=$KT/src dst=$KT/dst r pid delay range rc mid=0 done_early=0 kind line
 	local t0 t1 checked_total=0
@@ -204,19 +241,19 @@ make_stale() {
 		setsid "$IOUSYNC" "$src" "$dst" >"$KT/killed.out" 2>&1 &
 		pid=$!
 		sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -KILL -- "-$pid" 2>/dev/null || true
-			mid=$((mid + 1))
-			line="killed"
-		else
-			done_early=$((done_early + 1))
-			line="finished first"
-		fi
+		kill -KILL -- "-$pid" 2>/dev/null || true
 		rc=0
 		wait "$pid" || rc=$?
 		# Whatever of the group outlived its leader is gone too.
 		kill -KILL -- "-$pid" 2>/dev/null || true
-		if [ "$line" = "finished first" ] && [ "$rc" != 0 ]; then
+		# Its status tells whether the kill came first (128 + SIGKILL).
+		if [ "$rc" = 137 ]; then
+			mid=$((mid + 1))
+			line="killed"
+		elif [ "$rc" = 0 ]; then
+			done_early=$((done_early + 1))
+			line="finished first"
+		else
 			echo "round $r: iousync finished before the kill with status $rc:" >&2
 			head -n 20 "$KT/killed.out" >&2
 			return 1
@@ -248,4 +285,9 @@ make_stale() {
 	done
 	t1=$(now_ms)
 	say "$rounds rounds in $(((t1 - t0) / 1000)) s: $mid killed mid-run, $done_early finished before the kill; $checked_total trusted files checked"
+	# Rounds that finished before the kill check nothing about kills.
+	if [ "$mid" -lt $(((rounds + 1) / 2)) ]; then
+		echo "only $mid of $rounds rounds were killed before iousync finished (seed $seed)" >&2
+		return 1
+	fi
 }
