@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "iou/fdlimit.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
@@ -18,6 +19,23 @@ size_t fdlimit_raise(void)
 			getrlimit(RLIMIT_NOFILE, &rl);
 	}
 	return rl.rlim_cur == RLIM_INFINITY ? (size_t)1 << 20 : (size_t)rl.rlim_cur;
+}
+
+size_t fdlimit_free(size_t limit)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	size_t open_now = 0;
+
+	if (!d)
+		return limit;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			open_now++;
+	closedir(d);
+	/* The directory's own descriptor was counted, and is closed again. */
+	open_now = open_now ? open_now - 1 : 0;
+	return open_now < limit ? limit - open_now : 0;
 }
 
 bool fdlimit_wait(int err, unsigned *waited_ms)

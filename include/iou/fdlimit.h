@@ -23,6 +23,13 @@
 size_t fdlimit_raise(void);
 
 /*
+ * Of limit, how many descriptors are free: those a parent left open (a
+ * shell's, a launcher's) count against the limit as much as the tool's own.
+ * Counted in /proc/self/fd; where that cannot be read, limit.
+ */
+size_t fdlimit_free(size_t limit);
+
+/*
  * Whether a failed open's negative errno is a shortage worth waiting out:
  * if so, sleep (1 ms, doubling up to 64 ms a time) and count the wait in
  * *waited_ms, until FDLIMIT_PATIENCE_MS have passed.

@@ -135,6 +135,24 @@ static void raising_takes_the_hard_limit(void **state)
 	assert_true(got >= 64);
 }
 
+static void descriptors_already_open_are_not_free(void **state)
+{
+	int fds[40];
+	size_t before, during;
+
+	(void)state;
+	before = fdlimit_free(1000);
+	for (int i = 0; i < 40; i++)
+		assert_true((fds[i] = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0);
+	during = fdlimit_free(1000);
+	for (int i = 0; i < 40; i++)
+		close(fds[i]);
+	assert_true(before < 1000);
+	assert_int_equal(before - during, 40);
+	assert_int_equal(fdlimit_free(1000), before);
+	assert_int_equal(fdlimit_free(2), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -143,6 +161,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(a_shortage_that_lasts_is_reported_after_the_patience,
 					    limit_setup, limit_teardown),
 	    cmocka_unit_test(other_errors_are_returned_at_once),
+	    cmocka_unit_test(descriptors_already_open_are_not_free),
 	    cmocka_unit_test_setup_teardown(raising_takes_the_hard_limit, limit_setup,
 					    limit_teardown),
 	};

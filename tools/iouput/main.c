@@ -613,7 +613,7 @@ static void *signal_thread(void *arg)
 static int execute(const struct cli *cli, int plan_fd, struct live_check *live,
 		   struct exec_shared *sh, struct plan_totals *totals)
 {
-	size_t fd_limit = fdlimit_raise();
+	size_t fd_limit = fdlimit_free(fdlimit_raise());
 	unsigned threads = pool_threads_max(fd_limit, cli->jobs);
 	struct pool_config cfg = {
 	    .threads = threads,
@@ -635,8 +635,9 @@ static int execute(const struct cli *cli, int plan_fd, struct live_check *live,
 
 	if (fd_limit < pool_fds_needed(1))
 		fprintf(stderr,
-			"iouput: warning: the descriptor limit (%zu) is below the %zu a deep tree "
-			"may need; raise it with ulimit -n\n",
+			"iouput: warning: the descriptors free (%zu) are fewer than the %zu a deep "
+			"tree "
+			"may need; raise ulimit -n, or close some\n",
 			fd_limit, pool_fds_needed(1));
 	/* Blocked before any thread starts, so that every thread inherits it. */
 	signal_thread_set(&blocked);
