@@ -17,7 +17,10 @@
 # process group of its own, sleep a random delay of up to the length of a
 # full copy (measured in setup_file; half that in the incremental rounds),
 # SIGKILL the whole group, check what is left, rerun to completion and check
-# with the rsync oracle.
+# with the rsync oracle. Each kind of round keeps its own range: a round that
+# finished first shrinks it by a quarter, a killed one widens it by an
+# eighth, up to where it started, so the delays follow the copy as fast as
+# it runs now and about two rounds in three are killed.
 #
 # Environment: KILL_SEED (default 5; printed, rerun with it to reproduce),
 # KILL_ROUNDS (default 20).
@@ -221,7 +224,7 @@ make_stale() {
 @test "SIGKILL at random moments never leaves a trusted file with wrong data, mode, owner or xattrs; a rerun repairs" {
 	local seed=${KILL_SEED:-5} rounds=${KILL_ROUNDS:-20}
 	local src=$KT/src dst=$KT/dst r pid delay range rc mid=0 done_early=0 kind line
-	local t0 t1 checked_total=0
+	local t0 t1 checked_total=0 next range_full=$FULL_MS range_stale=$((FULL_MS / 2))
 	say "seed $seed, $rounds rounds (reproduce: KILL_SEED=$seed KILL_ROUNDS=$rounds make check-slow)"
 	RANDOM=$seed
 	t0=$(now_ms)
@@ -230,11 +233,11 @@ make_stale() {
 			kind=full
 			make_stale "$src" "$dst" "$r"
 			remove_tree "$dst"
-			range=$FULL_MS
+			range=$range_full
 		else
 			kind=stale
 			make_stale "$src" "$dst" "$r"
-			range=$((FULL_MS / 2))
+			range=$range_stale
 		fi
 		delay=$(((RANDOM * 32768 + RANDOM) % (range + 1)))
 
@@ -250,13 +253,22 @@ make_stale() {
 		if [ "$rc" = 137 ]; then
 			mid=$((mid + 1))
 			line="killed"
+			next=$((range * 9 / 8))
 		elif [ "$rc" = 0 ]; then
 			done_early=$((done_early + 1))
 			line="finished first"
+			next=$((range * 3 / 4))
 		else
 			echo "round $r: iousync finished before the kill with status $rc:" >&2
 			head -n 20 "$KT/killed.out" >&2
 			return 1
+		fi
+
+		((next >= 10)) || next=10 # a range of 0 would never widen again
+		if [ "$kind" = full ]; then
+			range_full=$((next < FULL_MS ? next : FULL_MS))
+		else
+			range_stale=$((next < FULL_MS / 2 ? next : FULL_MS / 2))
 		fi
 
 		# (a) nothing under a final name that the quick check would trust
