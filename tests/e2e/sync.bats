@@ -414,9 +414,13 @@ fds_of() {
 	head -c "$size" /dev/zero | tr '\0' 'z' >"$SRC/hard/a"
 	touch -d "$m" "$SRC/hard/a"
 	for env in "" IOU_NO_URING=1; do
+		# A dry run lists what the real run then does, the relinks too.
+		env $env "$IOUSYNC" -n -c -i "$SRC" "$DST" >"$T/dry"
 		status=0
 		env $env "$IOUSYNC" -c -i "$SRC" "$DST" >"$T/out" 2>"$T/err" || status=$?
 		[ "$status" -eq 0 ]
+		diff <(sort "$T/dry") <(sort "$T/out")
+		grep -q -x -F 'hf......... hard/x/b => hard/a' "$T/out"
 		rsync_oracle "$SRC" "$DST" "$T/rsync"
 		[ "$(stat -c %i "$DST/hard/a")" = "$(stat -c %i "$DST/hard/x/b")" ]
 		[ "$(stat -c %i "$DST/hard/a")" = "$(stat -c %i "$DST/hard/y/z/c")" ]

@@ -13,6 +13,7 @@
 #include "chunk.h"
 #include "copy.h"
 #include "iou/fdlimit.h"
+#include "iou/pathset.h"
 #include "update.h"
 
 #define EXEC_BUF_BYTES (1u << 20)
@@ -455,11 +456,30 @@ static bool already_linked(const struct hard_link *t, int dirfd, const char *nam
 	       a.st_dev == b.st_dev;
 }
 
+void exec_note_renewed(struct exec_shared *sh, const struct walk_record *r)
+{
+	pthread_mutex_lock(&sh->renewed_lock);
+	/* Out of memory, a dry run's -i lists a link fewer: nothing is changed. */
+	(void)pathset_add(&sh->renewed, r->path, r->path_len, 0);
+	pthread_mutex_unlock(&sh->renewed_lock);
+}
+
+static bool target_renewed(struct exec_shared *sh, const struct walk_record *r)
+{
+	bool found;
+
+	pthread_mutex_lock(&sh->renewed_lock);
+	found = sh->renewed.count && pathset_contains(&sh->renewed, r->target, r->target_len, 0);
+	pthread_mutex_unlock(&sh->renewed_lock);
+	return found;
+}
+
 /*
  * A name that DST had when the plan was made may be a link of the target
  * already: iouplan -c links every member of a group whose first member is
  * verified, since only the verify finds out whether that one gets a new
- * inode. Then nothing is done, dry or not, and no ctime moves.
+ * inode. Then nothing is done, dry or not, and no ctime moves; a dry run
+ * whose verify found new data says the link would be made.
  */
 static int exec_link(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
 {
@@ -478,7 +498,8 @@ static int exec_link(struct exec_worker *w, const struct plan_record *p, struct 
 	ret = cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name);
 	if (ret)
 		return ret;
-	if (!plan_change_is_new(p->change) && already_linked(&target, dirfd, name))
+	if (!plan_change_is_new(p->change) && already_linked(&target, dirfd, name) &&
+	    !target_renewed(w->shared, &p->obj))
 		res->outcome = OUTCOME_NONE;
 	else if (!w->shared->dry_run)
 		ret = make_replacing(w, dirfd, name, make_hard_link, &target);

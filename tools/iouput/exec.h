@@ -16,6 +16,7 @@
 
 #include "iou/buf.h"
 #include "iou/cursor.h"
+#include "iou/inoset.h"
 #include "copy.h"
 #include "iou/plan.h"
 #include "meta.h"
@@ -48,6 +49,13 @@ struct exec_shared {
 	atomic_uint root_gen;	     /* bumped at each plan header, with no record in flight */
 	pthread_mutex_t tmp_lock;    /* guards tmps */
 	struct exec_named_tmp *tmps; /* the workers' live temporary names */
+	/*
+	 * A dry run's verifies that found the data changed (a real run would
+	 * copy: new inodes), so that the links onto them say they would be
+	 * made; links run after every verify.
+	 */
+	pthread_mutex_t renewed_lock;
+	struct inoset renewed;
 };
 
 struct exec_worker {
@@ -71,6 +79,9 @@ int exec_worker_init(struct exec_worker *w, struct exec_shared *shared);
  * worker names another one before the process ends.
  */
 void exec_remove_named_tmps(struct exec_shared *shared);
+
+/* A dry run's verify found r's data changed: a real run would give it a new inode. */
+void exec_note_renewed(struct exec_shared *shared, const struct walk_record *r);
 void exec_worker_free(struct exec_worker *w);
 
 /* How a record went, besides its error. */

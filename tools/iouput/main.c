@@ -701,6 +701,8 @@ static int run(const struct cli *cli, struct plan_totals *totals_out)
 	    .dry_run = cli->dry_run,
 	    .itemize = cli->itemize,
 	    .tmp_lock = PTHREAD_MUTEX_INITIALIZER,
+	    .renewed_lock = PTHREAD_MUTEX_INITIALIZER,
+	    .renewed = INOSET_INIT,
 	};
 	struct plan_totals totals = {0};
 	struct live_check live = {.copy = BUF_INIT};
@@ -745,6 +747,7 @@ out:
 		close(sh.dst_root_fd);
 	if (sh.src_root_fd >= 0)
 		close(sh.src_root_fd);
+	inoset_free(&sh.renewed);
 	*totals_out = totals;
 	return status;
 }

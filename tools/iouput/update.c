@@ -202,9 +202,11 @@ int exec_verify(struct exec_worker *w, const struct plan_record *p, struct exec_
 
 	if (same < 0)
 		return same;
-	if (!same)
+	if (!same) {
 		res->outcome = OUTCOME_COPIED;
-	else
+		if (w->shared->dry_run)
+			exec_note_renewed(w->shared, &p->obj);
+	} else
 		res->outcome = attributes_differ(p->change) ? OUTCOME_META_ONLY : OUTCOME_NONE;
 	if (w->shared->dry_run || res->outcome == OUTCOME_NONE)
 		return 0;
