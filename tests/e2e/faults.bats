@@ -315,10 +315,12 @@ sigint_during_copy() {
 	printf 'more\n' >>"$T/u/src/ro/r"
 	rm "$T/u/src/ro/old" "$T/u/src/ro/link"
 	ln -s new "$T/u/src/ro/link"
-	chown -h nobody:nogroup "$T/u/src/ro/new" "$T/u/src/ro/link"
+	# Enough for two workers to share the directory's records.
+	for i in $(seq 1 64); do printf '%s\n' "$i" >"$T/u/src/ro/n$i"; done
+	chown -R -h nobody:nogroup "$T/u/src/ro"
 	chmod 0555 "$T/u/src/ro"
 	for env in "" IOU_NO_URING=1; do
-		run as_nobody env $env "$IOUSYNC" --delete "$T/u/src" "$T/u/dst"
+		run as_nobody env $env "$IOUSYNC" -j 4 --delete "$T/u/src" "$T/u/dst"
 		echo "$output"
 		[ "$status" -eq 0 ]
 		rsync_oracle "$T/u/src" "$T/u/dst" "$T/rsync"

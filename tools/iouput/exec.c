@@ -613,34 +613,31 @@ static int exec_record_once(struct exec_worker *w, const struct plan_record *p,
 }
 
 /*
- * The mode of the DST directory that holds p when it is this user's own and
- * not writable by it, after making it so; else -1. A user may copy into
- * (and delete from) a read-only directory it owns, as rsync lets it.
+ * Whether p may be tried again in its DST directory, made writable for this
+ * user who owns it (or found made so by another worker meanwhile): a user
+ * may copy into, and delete from, a read-only directory of its own, as
+ * rsync lets it. The mode is not put back at once: another worker may be
+ * at work in the same directory. The plan's dirmeta for that directory,
+ * which follows every change inside it, restores mode and times.
  */
-static int open_up_parent(struct exec_worker *w, const struct plan_record *p)
+static bool open_up_parent(struct exec_worker *w, const struct plan_record *p)
 {
 	const char *name;
 	struct stat st;
 	int dirfd;
 
-	if (w->shared->dry_run ||
+	if (w->shared->dry_run || strcmp(p->obj.path, ".") == 0 ||
 	    cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name) ||
-	    fstat(dirfd, &st) || st.st_uid != geteuid() || (st.st_mode & S_IWUSR) ||
-	    fchmod(dirfd, (st.st_mode & 07777) | S_IWUSR))
-		return -1;
-	return (int)(st.st_mode & 07777);
+	    fstat(dirfd, &st) || st.st_uid != geteuid())
+		return false;
+	return (st.st_mode & S_IWUSR) || fchmod(dirfd, (st.st_mode & 07777) | S_IWUSR) == 0;
 }
 
 int exec_record(struct exec_worker *w, const struct plan_record *p, struct exec_result *res)
 {
-	const char *name;
-	int ret = exec_record_once(w, p, res), mode, dirfd;
+	int ret = exec_record_once(w, p, res);
 
-	if (ret != -EACCES || strcmp(p->obj.path, ".") == 0 || (mode = open_up_parent(w, p)) < 0)
-		return ret;
-	ret = exec_record_once(w, p, res);
-	/* Its mode back at once; its times come back with its dirmeta. */
-	if (!cursor_parent(&w->dst, p->obj.path, p->obj.path_len, &dirfd, &name))
-		(void)fchmod(dirfd, (mode_t)mode);
+	if (ret == -EACCES && open_up_parent(w, p))
+		ret = exec_record_once(w, p, res);
 	return ret;
 }
