@@ -635,9 +635,8 @@ static int execute(const struct cli *cli, int plan_fd, struct live_check *live,
 
 	if (fd_limit < pool_fds_needed(1))
 		fprintf(stderr,
-			"iouput: warning: the descriptors free (%zu) are fewer than the %zu a deep "
-			"tree "
-			"may need; raise ulimit -n, or close some\n",
+			"iouput: warning: the descriptors free (%zu) are fewer than the %zu a "
+			"deep tree may need; raise ulimit -n, or close some\n",
 			fd_limit, pool_fds_needed(1));
 	/* Blocked before any thread starts, so that every thread inherits it. */
 	signal_thread_set(&blocked);
